@@ -1,0 +1,5 @@
+"""`python -m punkforge` runs the CLI."""
+
+from punkforge.cli import main
+
+main()

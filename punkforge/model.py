@@ -1,0 +1,85 @@
+"""The autoencoder, built with Keras 3 from a recipe's [model] table.
+
+`build_autoencoder(cfg, channels)` is a small pure builder: Conv2D encoder,
+Conv2DTranspose decoder, a final Conv2D (padding 'same') back to the image's
+channels. Keras is imported inside the functions so that importing this module
+stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from punkforge.recipe import ModelConfig, TrainConfig
+
+
+def keras_module() -> Any:
+    """Import Keras (TensorFlow backend unless KERAS_BACKEND says otherwise), quietly."""
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    import keras
+
+    return keras
+
+
+def build_autoencoder(cfg: ModelConfig, channels: int) -> Any:
+    """A keras.Sequential autoencoder for (24, 24, channels) inputs.
+
+    Seed the global RNG first (`keras.utils.set_random_seed`) for repeatable
+    initial weights.
+    """
+    keras = keras_module()
+    from keras import layers
+
+    def conv_args(layer: Any) -> dict[str, Any]:
+        return dict(
+            filters=layer.filters,
+            kernel_size=layer.kernel,
+            strides=layer.strides,
+            padding=layer.padding,
+            activation=layer.activation,
+            kernel_initializer=layer.initializer,
+        )
+
+    stack: list[Any] = [keras.Input((24, 24, channels))]
+    for i, layer in enumerate(cfg.encoder):
+        stack.append(layers.Conv2D(name=f"encoder_{i}", **conv_args(layer)))
+    for i, layer in enumerate(cfg.decoder):
+        stack.append(
+            layers.Conv2DTranspose(
+                name=f"decoder_{i}", output_padding=layer.output_padding, **conv_args(layer)
+            )
+        )
+    stack.append(
+        layers.Conv2D(
+            channels,
+            cfg.output.kernel,
+            padding="same",
+            activation=cfg.output.activation,
+            kernel_initializer=cfg.initializer,
+            name="output",
+        )
+    )
+    return keras.Sequential(stack, name="autoencoder")
+
+
+def make_optimizer(cfg: TrainConfig) -> Any:
+    keras = keras_module()
+    cls = {
+        "adam": keras.optimizers.Adam,
+        "adamw": keras.optimizers.AdamW,
+        "sgd": keras.optimizers.SGD,
+        "rmsprop": keras.optimizers.RMSprop,
+    }[cfg.optimizer]
+    return cls(learning_rate=cfg.learning_rate)
+
+
+def make_loss(cfg: TrainConfig) -> Any:
+    keras = keras_module()
+    return {
+        "binary_crossentropy": keras.losses.BinaryCrossentropy(),
+        "mse": keras.losses.MeanSquaredError(),
+        "mae": keras.losses.MeanAbsoluteError(),
+    }[cfg.loss]

@@ -1,0 +1,84 @@
+"""`punkforge new NAME`: a commented starter recipe a newcomer can run at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from punkforge.errors import RecipeError
+from punkforge.files import write_text
+from punkforge.recipe import NAME_HELP, NAME_RE
+
+TEMPLATE = '''\
+# {name}: a punkforge recipe. Every key is optional except `name`; the values
+# below are the defaults (the seed post's network), so this runs as it is.
+# Check it:   punkforge validate recipes/{name}.toml
+# Inspect:    punkforge list recipes/{name}.toml
+# Run it:     punkforge run recipes/{name}.toml   (quick try: --set train.epochs=2)
+
+name = "{name}"
+title = "{title}"
+seed = 0
+
+[data]
+color = "grey"            # "grey" | "rgb" | "rgba"
+train_limit = 9000        # fewer punks train faster (1..9000)
+test_limit = 1000         # punks devolved and rendered (1..1000)
+
+[model]
+activation = "relu"
+initializer = "he_normal"
+# Each valid 3x3 Conv2D shrinks the image by 2 pixels, each valid 3x3
+# Conv2DTranspose grows it by 2: the decoder must bring it back to 24x24.
+encoder = [
+  {{ filters = 32, kernel = 3 }},
+  {{ filters = 16, kernel = 3 }},
+  {{ filters = 8, kernel = 3 }},
+]
+decoder = [
+  {{ filters = 8, kernel = 3 }},
+  {{ filters = 16, kernel = 3 }},
+  {{ filters = 32, kernel = 3 }},
+]
+output = {{ kernel = 3, activation = "sigmoid" }}
+
+[train]
+epochs = 10
+batch_size = 32
+optimizer = "adam"        # "adam" | "adamw" | "sgd" | "rmsprop"
+learning_rate = 0.001
+
+[render.poster]
+paper = "18x24in"         # "A0".."A5", "<W>x<H>in", "<W>x<H>mm"
+layout = "devolved"       # "devolved" | "pairs" | "original"
+formats = ["png"]         # add "pdf" or "tiff" for the print shop
+
+[render.gif]
+every = 1
+label = true
+
+# Try a variant: any keys above (but name), merged over this base.
+# [variants.wide]
+# model.encoder = [ {{ filters = 64, kernel = 5 }}, {{ filters = 32, kernel = 5 }} ]
+# model.decoder = [ {{ filters = 32, kernel = 5 }}, {{ filters = 64, kernel = 5 }} ]
+
+# Or a grid: every combination becomes a variant.
+# [sweep]
+# "train.epochs" = [5, 20]
+# "model.activation" = ["relu", "elu"]
+'''
+
+
+def starter_text(name: str) -> str:
+    """The starter recipe for `name`."""
+    title = name.replace("-", " ").replace("_", " ").title()
+    return TEMPLATE.format(name=name, title=title)
+
+
+def write_starter(name: str, folder: Path) -> Path:
+    """Write folder/NAME.toml; refuse a bad name or an existing file."""
+    if not NAME_RE.match(name):
+        raise RecipeError(f"punkforge new {name}: a recipe name must be {NAME_HELP}.")
+    path = folder / f"{name}.toml"
+    if path.exists():
+        raise RecipeError(f"{path} already exists; punkforge new never overwrites. Pick another name.")
+    return write_text(path, starter_text(name))
