@@ -17,10 +17,29 @@ def keras_module() -> Any:
     """Import Keras (TensorFlow backend unless KERAS_BACKEND says otherwise), quietly."""
     import os
 
+    import sys
+
+    if "keras" in sys.modules:
+        return sys.modules["keras"]
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    import keras
+    # TensorFlow's C++ start-up chatter (oneDNN, CUDA stubs) ignores
+    # TF_CPP_MIN_LOG_LEVEL: silence file descriptor 2 while it loads.
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        import keras
 
+        if keras.backend.backend() == "tensorflow":
+            import tensorflow as tf
+
+            tf.config.list_physical_devices()  # the CUDA probe prints here
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
     return keras
 
 
