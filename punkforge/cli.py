@@ -45,7 +45,11 @@ def _console(stderr: bool = False):  # noqa: ANN202 - rich is imported lazily
 
 
 def _fail(err: PunkforgeError) -> typer.Exit:
-    _console(stderr=True).print(f"[bold red]error:[/] {err}", markup=True, soft_wrap=True)
+    from rich.markup import escape
+
+    # escape: messages quote TOML such as [sweep] or [h, w], which rich would eat as markup
+    _console(stderr=True).print(f"[bold red]error:[/] {escape(str(err))}", markup=True,
+                                soft_wrap=True)  # fmt: skip
     return typer.Exit(err.exit_code)
 
 
@@ -60,6 +64,17 @@ def _load_all(recipes: list[Path], sets: list[str] | None):  # noqa: ANN202
                               f"{names[rf.name]}; both would write outputs/{rf.name}. Rename one.")  # fmt: skip
         names[rf.name] = rf.path
     return loaded
+
+
+def _stop_cleanly_on_signals() -> None:
+    """Ctrl-C and `kill` stop a run between writes, with the resume hint."""
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _version(value: bool) -> None:
@@ -103,6 +118,7 @@ def run(
                                   f"Variants: {', '.join(sorted(known))}.")  # fmt: skip
     except PunkforgeError as err:
         raise _fail(err) from None
+    _stop_cleanly_on_signals()
     rows, failures = [], []
     ui = RichUI()
     try:
