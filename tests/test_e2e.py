@@ -158,3 +158,36 @@ def test_kill_9_then_resume_is_byte_identical(tmp_path: Path) -> None:
             assert strip == [ln.rsplit(",", 1)[0] for ln in b.read_text().splitlines()]
         else:
             assert a.read_bytes() == b.read_bytes(), name
+
+
+def test_gallery_links_resolve(quick_run: Path) -> None:
+    import re
+
+    for page in (quick_run / "index.html", quick_run / "devolved-punks" / "index.html"):
+        text = page.read_text()
+        links = re.findall(r'(?:href|src)="([^"#]+)"', text)
+        assert links, page
+        for link in links:
+            assert not link.startswith(("http:", "https:", "//")), link
+            assert (page.parent / link).exists(), f"{page}: {link}"
+
+
+def test_epoch_sharing_equals_training_alone(tmp_path: Path) -> None:
+    recipe = tmp_path / "share.toml"
+    recipe.write_text(
+        'name = "share"\n[data]\ntrain_limit = 300\ntest_limit = 40\n'
+        '[render]\nsample = 8\n[render.poster]\ndpi = 40\n[render.series]\nscale = 1\n'
+        '[sweep]\n"train.epochs" = [1, 3]\n'
+    )
+    res = punkforge("run", str(recipe), "--out", str(tmp_path / "a"))
+    assert res.returncode == 0, res.stderr
+    stores = list((tmp_path / "a" / "share" / ".train").iterdir())
+    assert len(stores) == 1, "base (10 epochs) and both sweep variants share one store"
+    alone = tmp_path / "alone.toml"
+    alone.write_text(recipe.read_text().split("[sweep]")[0].replace(
+        "[data]", "[train]\nepochs = 1\n[data]"))  # fmt: skip
+    res = punkforge("run", str(alone), "--out", str(tmp_path / "b"))
+    assert res.returncode == 0, res.stderr
+    a = np.load(tmp_path / "a" / "share" / "epochs-1" / "devolved.npz")["devolved"]
+    b = np.load(tmp_path / "b" / "share" / "base" / "devolved.npz")["devolved"]
+    assert np.array_equal(a, b)
