@@ -32,13 +32,16 @@ app = typer.Typer(
 RecipesArg = Annotated[list[Path], typer.Argument(help="Recipe files (TOML).", show_default=False)]
 SetOpt = Annotated[
     list[str],
-    typer.Option("--set", help="Override a key for every variant: KEY=VALUE (VALUE is TOML).",
-                 show_default=False),  # fmt: skip
+    typer.Option(
+        "--set",
+        help="Override a key for every variant: KEY=VALUE (VALUE is TOML).",
+        show_default=False,
+    ),
 ]
 OutOpt = Annotated[Path, typer.Option("--out", help="Outputs root folder.")]
 
 
-def _console(stderr: bool = False):  # noqa: ANN202 - rich is imported lazily
+def _console(stderr: bool = False):
     from rich.console import Console
 
     return Console(stderr=stderr, highlight=False)
@@ -48,20 +51,23 @@ def _fail(err: PunkforgeError) -> typer.Exit:
     from rich.markup import escape
 
     # escape: messages quote TOML such as [sweep] or [h, w], which rich would eat as markup
-    _console(stderr=True).print(f"[bold red]error:[/] {escape(str(err))}", markup=True,
-                                soft_wrap=True)  # fmt: skip
+    _console(stderr=True).print(
+        f"[bold red]error:[/] {escape(str(err))}", markup=True, soft_wrap=True
+    )
     return typer.Exit(err.exit_code)
 
 
-def _load_all(recipes: list[Path], sets: list[str] | None):  # noqa: ANN202
+def _load_all(recipes: list[Path], sets: list[str] | None):
     from punkforge.recipe_load import load_recipe
 
     loaded = [load_recipe(p, sets or ()) for p in recipes]
     names: dict[str, str] = {}
     for rf in loaded:
         if rf.name in names and names[rf.name] != rf.path:
-            raise RecipeError(f"{rf.path}: recipe name '{rf.name}' is also the name of "
-                              f"{names[rf.name]}; both would write outputs/{rf.name}. Rename one.")  # fmt: skip
+            raise RecipeError(
+                f"{rf.path}: recipe name '{rf.name}' is also the name of "
+                f"{names[rf.name]}; both would write outputs/{rf.name}. Rename one."
+            )
         names[rf.name] = rf.path
     return loaded
 
@@ -85,8 +91,12 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Print the version and exit.")] = False,  # fmt: skip
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """Turn a tiny autoencoder's training on CryptoPunks into printable generative art."""
 
@@ -94,8 +104,10 @@ def _root(
 @app.command()
 def run(
     recipes: RecipesArg,
-    only: Annotated[list[str], typer.Option("--only", help="Run only this variant (repeatable).",
-                                            show_default=False)] = [],  # noqa: B006  # fmt: skip
+    only: Annotated[
+        list[str],
+        typer.Option("--only", help="Run only this variant (repeatable).", show_default=False),
+    ] = [],  # noqa: B006
     set_: SetOpt = [],  # noqa: B006
     out: OutOpt = Path("outputs"),
     fresh: Annotated[bool, typer.Option("--fresh", help="Start every variant over.")] = False,
@@ -113,9 +125,11 @@ def run(
 
                 close = difflib.get_close_matches(name, sorted(known), n=1)
                 hint = f" Did you mean '{close[0]}'?" if close else ""
-                raise RecipeError(f"--only {name}: no variant of that name in "
-                                  f"{', '.join(str(r) for r in recipes)}.{hint} "
-                                  f"Variants: {', '.join(sorted(known))}.")  # fmt: skip
+                raise RecipeError(
+                    f"--only {name}: no variant of that name in "
+                    f"{', '.join(str(r) for r in recipes)}.{hint} "
+                    f"Variants: {', '.join(sorted(known))}."
+                )
     except PunkforgeError as err:
         raise _fail(err) from None
     _stop_cleanly_on_signals()
@@ -189,10 +203,14 @@ def list_(recipes: RecipesArg, set_: SetOpt = []) -> None:  # noqa: B006
 
 @app.command()
 def render(
-    target: Annotated[Path, typer.Argument(help="A recipe file, or a run folder outputs/<name>.",
-                                           show_default=False)],  # fmt: skip
-    set_: Annotated[list[str], typer.Option("--set", help="Override a render key: render.KEY=VALUE.",
-                                            show_default=False)] = [],  # noqa: B006  # fmt: skip
+    target: Annotated[
+        Path,
+        typer.Argument(help="A recipe file, or a run folder outputs/<name>.", show_default=False),
+    ],
+    set_: Annotated[
+        list[str],
+        typer.Option("--set", help="Override a render key: render.KEY=VALUE.", show_default=False),
+    ] = [],  # noqa: B006
     out: OutOpt = Path("outputs"),
 ) -> None:
     """Re-render saved results (never trains, never imports TensorFlow)."""
@@ -226,9 +244,12 @@ def schema() -> None:
 
 @app.command()
 def new(
-    name: Annotated[str, typer.Argument(help="The new recipe's name (a-z 0-9 - _).",
-                                        show_default=False)],  # fmt: skip
-    folder: Annotated[Path, typer.Option("--dir", help="Where to write NAME.toml.")] = Path("recipes"),
+    name: Annotated[
+        str, typer.Argument(help="The new recipe's name (a-z 0-9 - _).", show_default=False)
+    ],
+    folder: Annotated[Path, typer.Option("--dir", help="Where to write NAME.toml.")] = Path(
+        "recipes"
+    ),
 ) -> None:
     """Write a commented starter recipe to recipes/NAME.toml (never overwrites)."""
     from punkforge.starter import write_starter

@@ -29,7 +29,9 @@ def _explain_os_error(path: Path, err: OSError) -> RunError:
         fix = "choose another folder with --out, or fix its permissions"
     elif err.errno == errno.ENOSPC:
         why = "the disk is full"
-        fix = "free some space (or pick another disk with --out) and run again; finished work is kept"
+        fix = (
+            "free some space (or pick another disk with --out) and run again; finished work is kept"
+        )
     else:
         why = err.strerror or str(err)
         fix = "check the path and run again"
@@ -47,9 +49,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(
-            prefix=TMP_PREFIX, suffix=target.suffix, dir=target.parent
-        )
+        fd, tmp_name = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=target.suffix, dir=target.parent)
         os.close(fd)
     except OSError as err:
         raise _explain_os_error(target, err) from None

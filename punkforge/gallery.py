@@ -70,35 +70,50 @@ def _fmt(v: Any, digits: int = 4) -> str:
 def _card(v: Variant, folder: Path, row: dict[str, Any]) -> str:
     e = html.escape
     n = e(v.name)
-    poster = next((f"{n}/poster.{x}" for x in ("png", "tiff", "pdf") if (folder / f"poster.{x}").exists()), "")
+    poster = next(
+        (f"{n}/poster.{x}" for x in ("png", "tiff", "pdf") if (folder / f"poster.{x}").exists()), ""
+    )
     extra = [f"{n}/{p.name}" for p in sorted(folder.glob("poster.*")) if p.suffix != ".png"]
     extra += [f"{n}/{p.name}" for p in sorted(folder.glob("progress.*")) if p.suffix != ".gif"]
     val = row.get("val_loss")
     val_key = val if isinstance(val, float) else 1e9
     figures = "".join(
         f"<tr><td>{label}</td><td>{_fmt(row.get(key))}</td></tr>"
-        for label, key in (("parameters", "params"), ("epochs", "epochs"), ("final loss", "loss"),
-                           ("final val_loss", "val_loss"), ("training seconds", "seconds"))
-    )  # fmt: skip
+        for label, key in (
+            ("parameters", "params"),
+            ("epochs", "epochs"),
+            ("final loss", "loss"),
+            ("final val_loss", "val_loss"),
+            ("training seconds", "seconds"),
+        )
+    )
     links = " · ".join(
-        [f'<a href="{poster}">poster</a>', f'<a href="{n}/series/">series</a>',
-         f'<a href="{n}/recipe.toml">recipe.toml</a>', f'<a href="{n}/history.csv">history.csv</a>',
-         f'<a href="{n}/model.keras">model.keras</a>', f'<a href="{n}/manifest.json">manifest</a>']
+        [
+            f'<a href="{poster}">poster</a>',
+            f'<a href="{n}/series/">series</a>',
+            f'<a href="{n}/recipe.toml">recipe.toml</a>',
+            f'<a href="{n}/history.csv">history.csv</a>',
+            f'<a href="{n}/model.keras">model.keras</a>',
+            f'<a href="{n}/manifest.json">manifest</a>',
+        ]
         + [f'<a href="{x}">{e(Path(x).name)}</a>' for x in extra]
-    )  # fmt: skip
-    return f"""<article class="card" data-val="{val_key}" data-params="{row.get('params', 0)}">
+    )
+    return f"""<article class="card" data-val="{val_key}" data-params="{row.get("params", 0)}">
 <h2>{n}</h2>
 <div class="pics">
   <a href="{poster}"><img src="{poster}" alt="poster of {n}" loading="lazy"></a>
   <a href="{n}/progress.gif"><img src="{n}/progress.gif" alt="training progress of {n}"></a>
 </div>
-<a href="{n}/loss.png"><img class="loss" src="{n}/loss.png" alt="loss curve of {n}" loading="lazy"></a>
+<a href="{n}/loss.png">
+  <img class="loss" src="{n}/loss.png" alt="loss curve of {n}" loading="lazy"></a>
 <table>{figures}</table>
 <div class="links">{links}</div>
 </article>"""
 
 
-def write_recipe_index(rf: RecipeFile, out: Path, done: list[Variant], summary: dict[str, Any]) -> Path:
+def write_recipe_index(
+    rf: RecipeFile, out: Path, done: list[Variant], summary: dict[str, Any]
+) -> Path:
     """outputs/<name>/index.html for the finished variants."""
     e = html.escape
     cards = "\n".join(_card(v, out / v.name, summary["variants"][v.name]) for v in done)
@@ -108,7 +123,7 @@ def write_recipe_index(rf: RecipeFile, out: Path, done: list[Variant], summary: 
 <title>{e(rf.title)} - punkforge</title><style>{CSS}</style></head>
 <body>
 <header><h1>{e(rf.title)}</h1>
-<p>{len(done)} variant{'s' if len(done) != 1 else ''} of <code>{e(rf.path)}</code> ·
+<p>{len(done)} variant{"s" if len(done) != 1 else ""} of <code>{e(rf.path)}</code> ·
 <a href="summary.json">summary.json</a> · <a href="../index.html">all recipes</a></p></header>
 <div class="sheet"><a href="variants.png"><img src="variants.png" alt="comparison sheet"></a></div>
 <div class="bar">sort by
@@ -139,14 +154,15 @@ def write_root_index(root: Path) -> Path:
         best = f" · best val_loss {min(vals):.4f}" if vals else ""
         items.append(
             f'<li><h2><a href="{e(name)}/index.html">{e(s.get("title", name))}</a></h2>'
-            f'<p>{len(s.get("variants", {}))} variants{best}</p>'
-            f'<a href="{e(name)}/index.html"><img src="{e(name)}/variants.png" alt="{e(name)}"></a></li>'
+            f"<p>{len(s.get('variants', {}))} variants{best}</p>"
+            f'<a href="{e(name)}/index.html">'
+            f'<img src="{e(name)}/variants.png" alt="{e(name)}"></a></li>'
         )
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>punkforge outputs</title><style>{CSS}</style></head>
-<body><header><h1>punkforge</h1><p>{len(items)} recipe{'s' if len(items) != 1 else ''}</p></header>
-<ul class="recipes">{''.join(items)}</ul></body></html>
+<body><header><h1>punkforge</h1><p>{len(items)} recipe{"s" if len(items) != 1 else ""}</p></header>
+<ul class="recipes">{"".join(items)}</ul></body></html>
 """
     return files.write_text(root / "index.html", page)

@@ -16,7 +16,6 @@ from punkforge.recipe import ModelConfig, TrainConfig
 def keras_module() -> Any:
     """Import Keras (TensorFlow backend unless KERAS_BACKEND says otherwise), quietly."""
     import os
-
     import sys
 
     if "keras" in sys.modules:

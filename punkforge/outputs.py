@@ -81,8 +81,11 @@ def run_lock(out: Path) -> Iterator[None]:
         out.mkdir(parents=True, exist_ok=True)
         fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as err:
-        why = "it is read-only" if err.errno in (errno.EACCES, errno.EROFS, errno.EPERM) else (
-            err.strerror or str(err))  # fmt: skip
+        why = (
+            "it is read-only"
+            if err.errno in (errno.EACCES, errno.EROFS, errno.EPERM)
+            else (err.strerror or str(err))
+        )
         raise RunError(f"Cannot write to {out}: {why}. Choose another folder with --out.") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -68,7 +68,7 @@ def parse_color(text: str) -> tuple[int, int, int]:
 
 def inches_to_px(inches: float, dpi: int) -> int:
     """Round a length to whole pixels (half up), the rounding used everywhere."""
-    return int(math.floor(inches * dpi + 0.5))
+    return math.floor(inches * dpi + 0.5)
 
 
 def trim_size_in(paper: str, orientation: str) -> tuple[float, float]:

@@ -6,6 +6,8 @@ JSON Schema states (`schema`). A TOML key, its field and the parameter that
 receives it share one name. This module imports nothing heavy.
 """
 
+# ruff: noqa: RUF009 - `opt` returns a dataclasses.field; the defaults it holds are immutable
+
 from __future__ import annotations
 
 import dataclasses
@@ -17,13 +19,35 @@ NAME_RE = re.compile(r"^[a-z0-9_-]{1,64}$")
 NAME_HELP = "1-64 characters of a-z 0-9 - _"
 
 ACTIVATIONS = (
-    "relu", "elu", "selu", "gelu", "leaky_relu", "relu6", "silu", "swish", "mish",
-    "tanh", "sigmoid", "hard_sigmoid", "softplus", "softsign", "exponential", "linear",
-)  # fmt: skip
+    "relu",
+    "elu",
+    "selu",
+    "gelu",
+    "leaky_relu",
+    "relu6",
+    "silu",
+    "swish",
+    "mish",
+    "tanh",
+    "sigmoid",
+    "hard_sigmoid",
+    "softplus",
+    "softsign",
+    "exponential",
+    "linear",
+)
 INITIALIZERS = (
-    "he_normal", "he_uniform", "glorot_normal", "glorot_uniform", "lecun_normal",
-    "lecun_uniform", "random_normal", "random_uniform", "truncated_normal", "orthogonal",
-)  # fmt: skip
+    "he_normal",
+    "he_uniform",
+    "glorot_normal",
+    "glorot_uniform",
+    "lecun_normal",
+    "lecun_uniform",
+    "random_normal",
+    "random_uniform",
+    "truncated_normal",
+    "orthogonal",
+)
 COLORS = ("grey", "rgb", "rgba")
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 LOSSES = ("binary_crossentropy", "mse", "mae")
@@ -138,7 +162,9 @@ class PosterConfig:
 class SeriesConfig:
     """[render.series]: one upscaled PNG per test punk."""
 
-    scale: int = opt(20, "nearest-neighbour factor (24 px -> 24*scale)", min=1, max=MAX_SERIES_SCALE)
+    scale: int = opt(
+        20, "nearest-neighbour factor (24 px -> 24*scale)", min=1, max=MAX_SERIES_SCALE
+    )
     layout: str = opt("devolved", "devolved alone, or original beside it", choices=LAYOUTS_SERIES)
 
 
@@ -146,7 +172,9 @@ class SeriesConfig:
 class GifConfig:
     """[render.gif]: the sample grid across epochs."""
 
-    every: int = opt(1, "a frame every N epochs (the last epoch always has one)", min=1, max=MAX_EPOCHS)
+    every: int = opt(
+        1, "a frame every N epochs (the last epoch always has one)", min=1, max=MAX_EPOCHS
+    )
     scale: int = opt(4, "nearest-neighbour factor of the sample grid", min=1, max=MAX_GIF_SCALE)
     frame_ms: int = opt(200, "milliseconds per frame", min=20, max=60_000)
     hold_ms: int = opt(1500, "milliseconds the last frame stays", min=20, max=600_000)
@@ -158,7 +186,9 @@ class GifConfig:
 class RenderConfig:
     """[render]: what is drawn from the devolved punks."""
 
-    sample: int = opt(64, "first N test punks in progress frames and comparison sheets", min=1, max=1000)
+    sample: int = opt(
+        64, "first N test punks in progress frames and comparison sheets", min=1, max=1000
+    )
     poster: PosterConfig = opt(PosterConfig(), "the poster")
     series: SeriesConfig = opt(SeriesConfig(), "the PNG series")
     gif: GifConfig = opt(GifConfig(), "the progress animation")
@@ -170,7 +200,9 @@ class Recipe:
 
     name: str = opt(None, f"the output folder's name: {NAME_HELP}", kind="name", required=True)
     title: str = opt("", "printed on posters and the gallery (default: name)", max=200)
-    seed: int = opt(0, "same recipe + same seed + same machine => same pixels", min=0, max=2**31 - 1)
+    seed: int = opt(
+        0, "same recipe + same seed + same machine => same pixels", min=0, max=2**31 - 1
+    )
     data: DataConfig = opt(DataConfig(), "[data]")
     model: ModelConfig = opt(ModelConfig(), "[model]")
     train: TrainConfig = opt(TrainConfig(), "[train]")

@@ -57,9 +57,7 @@ def leaf_keys(cls: type = Recipe, prefix: str = "") -> dict[str, dataclasses.Fie
     for f in dataclasses.fields(cls):
         key = f"{prefix}{f.name}"
         tp = hints[f.name]
-        if dataclasses.is_dataclass(tp) and tp is not recipe.OutputLayer:
-            out.update(leaf_keys(tp, key + "."))
-        elif tp is recipe.OutputLayer:
+        if dataclasses.is_dataclass(tp):
             out.update(leaf_keys(tp, key + "."))
         else:
             out[key] = f
@@ -67,8 +65,14 @@ def leaf_keys(cls: type = Recipe, prefix: str = "") -> dict[str, dataclasses.Fie
 
 
 def _describe(v: Any) -> str:
-    kind = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
-            list: "a list", dict: "a table"}.get(type(v), type(v).__name__)  # fmt: skip
+    kind = {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a table",
+    }.get(type(v), type(v).__name__)
     if isinstance(v, bool):
         text = "true" if v else "false"
     elif isinstance(v, (dict, list)):
@@ -84,9 +88,15 @@ def _describe(v: Any) -> str:
 class _Ctx:
     """Where a key came from, for error messages: file and line, variant or --set."""
 
-    def __init__(self, source: str, text: str, variant: str | None = None,
-                 override: dict[str, Any] | None = None, sweep_keys: tuple[str, ...] = (),
-                 sets: dict[str, Any] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        source: str,
+        text: str,
+        variant: str | None = None,
+        override: dict[str, Any] | None = None,
+        sweep_keys: tuple[str, ...] = (),
+        sets: dict[str, Any] | None = None,
+    ) -> None:
         self.source, self.text = source, text
         self.variant, self.override = variant, override or {}
         self.sweep_keys, self.sets = sweep_keys, sets or {}
@@ -112,11 +122,26 @@ class _Ctx:
         for sk in self.sweep_keys:
             if key == sk or key.startswith(sk + ".") or key.startswith(sk + "["):
                 line = find_line(self.text, ["sweep", sk])
-                return RecipeError(f"{self.source}{line}: [sweep] \"{sk}\" ({self.variant}): {problem}")
+                return RecipeError(
+                    f'{self.source}{line}: [sweep] "{sk}" ({self.variant}): {problem}'
+                )
         if self.variant and self._in_override(path):
             full = ["variants", self.variant, *path]
-            return RecipeError(f"{self.source}{find_line(self.text, full)}: {dotted(full)}: {problem}")
-        return RecipeError(f"{self.source}{find_line(self.text, path)}: {key}: {problem}")
+            return RecipeError(
+                f"{self.source}{find_line(self.text, full)}: {dotted(full)}: {problem}"
+            )
+        where = f" (in variant '{self.variant}')" if self.variant else ""
+        return RecipeError(f"{self.source}{find_line(self.text, path)}: {key}{where}: {problem}")
+
+
+def parse_key(key: str) -> KeyPath:
+    """'model.decoder[1].output_padding' -> ['model', 'decoder', 1, 'output_padding']."""
+    out: KeyPath = []
+    for part in key.split("."):
+        name, *idx = re.split(r"\[(\d+)\]", part)
+        out.append(name)
+        out += [int(i) for i in idx if i]
+    return out
 
 
 def find_line(text: str, path: KeyPath) -> str:
@@ -130,8 +155,11 @@ def find_line(text: str, path: KeyPath) -> str:
     start = 0
     # Jump past the deepest [table] header that is a prefix of the path.
     for depth in range(len(names), 0, -1):
-        header = re.compile(r"^\s*\[\s*" + r"\s*\.\s*".join(
-            r'"?' + re.escape(n) + r'"?' for n in names[:depth]) + r"\s*\]")  # fmt: skip
+        header = re.compile(
+            r"^\s*\[\s*"
+            + r"\s*\.\s*".join(r'"?' + re.escape(n) + r'"?' for n in names[:depth])
+            + r"\s*\]"
+        )
         hit = next((i for i, ln in enumerate(lines) if header.match(ln)), None)
         if hit is not None:
             start = hit
@@ -140,10 +168,13 @@ def find_line(text: str, path: KeyPath) -> str:
             break
     last = re.escape(names[-1])
     pat = re.compile(r'(^|[\s{,.])"?' + last + r'"?\s*=')
+    dotted_key = re.compile(r'(^|[\s.])"?' + last + r'"?\s*\.')  # trian.epochs = 2
     for i in range(start, len(lines)):
-        if pat.search(lines[i].split("#", 1)[0]):
+        code = lines[i].split("#", 1)[0]
+        if pat.search(code) or dotted_key.search(code.split("=", 1)[0]):
             return f", line {i + 1}"
-    return ""
+    # A key that is not written (a missing one, or a default): the line of its table.
+    return find_line(text, path[:-1]) if len(path) > 1 else ""
 
 
 def _suggest(key: str, known: list[str], path: KeyPath) -> str:
@@ -188,10 +219,12 @@ def _str(v: Any, f: dataclasses.Field[Any], path: KeyPath, ctx: _Ctx) -> str:
         raise ctx.fail(path, f"expected {want}, found {_describe(v)}.")
     if choices and v not in choices:
         close = difflib.get_close_matches(v, choices, n=1, cutoff=0.5)
-        hint = f" Did you mean \"{close[0]}\"?" if close else ""
+        hint = f' Did you mean "{close[0]}"?' if close else ""
         raise ctx.fail(
-            path, f"expected one of {', '.join(chr(34) + c + chr(34) for c in choices)}, "
-            f"found {_describe(v)}.{hint}")  # fmt: skip
+            path,
+            f"expected one of {', '.join(chr(34) + c + chr(34) for c in choices)}, "
+            f"found {_describe(v)}.{hint}",
+        )
     kind = f.metadata.get("kind")
     try:
         if kind == "paper":
@@ -280,26 +313,37 @@ def _finish(r: Recipe, ctx: _Ctx, raw: dict[str, Any]) -> Recipe:
 
     def fill(layer: Layer) -> Layer:
         return dataclasses.replace(
-            layer, activation=layer.activation or m.activation,
-            initializer=layer.initializer or m.initializer)  # fmt: skip
+            layer,
+            activation=layer.activation or m.activation,
+            initializer=layer.initializer or m.initializer,
+        )
 
     model = ModelConfig(
-        m.activation, m.initializer, tuple(fill(x) for x in m.encoder),
-        tuple(fill(x) for x in m.decoder), m.output)  # fmt: skip
+        m.activation,
+        m.initializer,
+        tuple(fill(x) for x in m.encoder),
+        tuple(fill(x) for x in m.decoder),
+        m.output,
+    )
     r = dataclasses.replace(r, model=model, title=r.title or r.name)
     try:
         network_shapes(r.model, r.channels)
     except ShapeError as err:
-        raise ctx.fail(err.key.split("."), str(err) + ".") from None
+        raise ctx.fail(parse_key(err.key), str(err) + ".") from None
     poster = r.render.poster
     if poster.crop_marks and paper.parse_length(poster.bleed) <= 0:
-        raise ctx.fail(["render", "poster", "crop_marks"],
-                       "crop marks are drawn in the bleed, but bleed is 0. "
-                       'Set render.poster.bleed (e.g. "0.125in") or crop_marks = false.')  # fmt: skip
+        raise ctx.fail(
+            ["render", "poster", "crop_marks"],
+            "crop marks are drawn in the bleed, but bleed is 0. "
+            'Set render.poster.bleed (e.g. "0.125in") or crop_marks = false.',
+        )
     if r.render.sample > r.data.test_limit:
-        raise ctx.fail(["render", "sample"],
-                       f"expected at most data.test_limit ({r.data.test_limit}) punks, "
-                       f"found {r.render.sample}.")  # fmt: skip
+        default = "" if "sample" in (raw.get("render") or {}) else ", the default"
+        raise ctx.fail(
+            ["render", "sample"],
+            f"expected at most data.test_limit ({r.data.test_limit}) punks, found "
+            f"{r.render.sample}{default}. Lower render.sample or raise data.test_limit.",
+        )
     try:
         from punkforge.render import check_poster
     except ImportError:  # rendering not built yet
@@ -374,6 +418,18 @@ def _sweep_label(key: str, keys: list[str], value: Any, index: int) -> str:
 # ---------------------------------------------------------------- files
 
 
+# tomllib's terse messages, and what usually causes them in a recipe
+TOML_HINTS = {
+    "Illegal character '\\n'": "A string runs to the end of the line: closing quote missing?",
+    "Unterminated string": "Is a closing quote missing?",
+    "Cannot overwrite a value": "Is this key set twice?",
+    "Cannot declare": "Is this [table] written twice?",
+    "Unclosed": "Is a closing bracket missing?",
+    "Invalid value": 'Strings need quotes (color = "rgb"); lists and tables their closing bracket.',
+}
+TOML_HINT = "Check quotes, brackets and '=' there (strings need quotes: color = \"rgb\")."
+
+
 def read_toml(path: str | Path) -> tuple[dict[str, Any], str]:
     """Parse a recipe file; every way it can fail becomes a RecipeError."""
     p = Path(path)
@@ -395,27 +451,33 @@ def read_toml(path: str | Path) -> tuple[dict[str, Any], str]:
         ) from None
     if not text.strip():
         raise RecipeError(f'{p}: the file is empty. A recipe needs at least: name = "my-punks".')
+    return parse_toml(text, str(p)), text
+
+
+def parse_toml(text: str, source: str) -> dict[str, Any]:
+    """tomllib.loads, its error turned into a RecipeError naming line, column and the line."""
     try:
-        return tomllib.loads(text), text
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         msg = str(err)
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
         where = f", line {m.group(1)}, column {m.group(2)}" if m else ""
-        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg).rstrip(".")
+        if "(at end of document)" in msg:
+            where = f", line {len(text.splitlines())} (the end of the file)"
+        msg = re.sub(r"\s*\((at line \d+, column \d+|at end of document)\)", "", msg).rstrip(".")
+        hint = next((h for start, h in TOML_HINTS.items() if msg.startswith(start)), TOML_HINT)
         bad = ""
         if m:
             lines = text.splitlines()
             n = int(m.group(1))
             if 0 < n <= len(lines):
                 bad = f' ("{lines[n - 1].strip()[:60]}")'
-        raise RecipeError(
-            f"{p}{where}: not valid TOML: {msg}{bad}. Check quotes, brackets and '=' there "
-            "(strings need quotes: color = \"rgb\")."
-        ) from None
+        raise RecipeError(f"{source}{where}: not valid TOML: {msg}{bad}. {hint}") from None
 
 
-def resolve(raw: dict[str, Any], source: str, text: str = "",
-            sets: tuple[str, ...] = ()) -> RecipeFile:  # fmt: skip
+def resolve(
+    raw: dict[str, Any], source: str, text: str = "", sets: tuple[str, ...] = ()
+) -> RecipeFile:
     """Validate a parsed recipe and expand its variants; see module docstring."""
     parsed_sets = dict(parse_set(s) for s in sets)
     base_ctx = _Ctx(source, text, sets=parsed_sets)
@@ -427,20 +489,33 @@ def resolve(raw: dict[str, Any], source: str, text: str = "",
 
     table = raw.get("variants", {})
     if not isinstance(table, dict):
-        raise base_ctx.fail(["variants"], f"expected tables [variants.NAME], found {_describe(table)}.")
+        raise base_ctx.fail(
+            ["variants"], f"expected tables [variants.NAME], found {_describe(table)}."
+        )
     for vname, over in table.items():
         vctx = _Ctx(source, text, vname, over if isinstance(over, dict) else {}, sets=parsed_sets)
         if not recipe.NAME_RE.match(vname):
             raise vctx.fail([], f"variant name '{vname}' must be {recipe.NAME_HELP}.")
         if not isinstance(over, dict):
             raise vctx.fail([], f"expected a table [variants.{vname}], found {_describe(over)}.")
+        for extra in TOP_EXTRA:
+            if extra in over:
+                raise vctx.fail(
+                    [extra],
+                    f"[{extra}] belongs at the top level of the recipe, not inside a variant.",
+                )
         if "name" in over:
-            raise vctx.fail(["name"], "a variant cannot change the recipe's name (it names the "
-                            "output folder); the variant's own name is its table name.")  # fmt: skip
+            raise vctx.fail(
+                ["name"],
+                "a variant cannot change the recipe's name (it names the output folder); "
+                "the variant's own name is its table name.",
+            )
         merged = deep_merge(base_raw, over)
         for k, v in parsed_sets.items():
             merged = set_dotted(merged, k, v)
-        variants.append(Variant(vname, _finish(_build(Recipe, merged, [], vctx), vctx, merged), source))
+        variants.append(
+            Variant(vname, _finish(_build(Recipe, merged, [], vctx), vctx, merged), source)
+        )
 
     sweep = raw.get("sweep", {})
     if not isinstance(sweep, dict):
@@ -448,36 +523,66 @@ def resolve(raw: dict[str, Any], source: str, text: str = "",
     known = list(leaf_keys())
     keys = list(sweep)
     for k in keys:
-        if k not in known or k == "name":
-            close = difflib.get_close_matches(k, known, n=1, cutoff=0.6)
-            hint = f" Did you mean '{close[0]}'?" if close else ' Keys are dotted, e.g. "train.epochs".'
-            raise RecipeError(f"{source}{find_line(text, ['sweep', k])}: [sweep] \"{k}\": "
-                              f"not a key the sweep can vary.{hint}")  # fmt: skip
+        if k == "name":
+            raise RecipeError(
+                f'{source}{find_line(text, ["sweep", k])}: [sweep] "name": the '
+                "recipe's name cannot be swept (it names the output folder); "
+                "each combination is named from its values."
+            )
+        if k not in known:
+            close = difflib.get_close_matches(k, [x for x in known if x != "name"], n=1, cutoff=0.6)
+            hint = (
+                f" Did you mean '{close[0]}'?"
+                if close
+                else ' Keys are dotted, e.g. "train.epochs".'
+            )
+            raise RecipeError(
+                f'{source}{find_line(text, ["sweep", k])}: [sweep] "{k}": '
+                f"not a key the sweep can vary.{hint}"
+            )
         if not isinstance(sweep[k], list) or not sweep[k]:
-            raise RecipeError(f"{source}{find_line(text, ['sweep', k])}: [sweep] \"{k}\": "
-                              f"expected a non-empty list of values, found {_describe(sweep[k])}.")  # fmt: skip
+            raise RecipeError(
+                f'{source}{find_line(text, ["sweep", k])}: [sweep] "{k}": '
+                f"expected a non-empty list of values, found {_describe(sweep[k])}."
+            )
     if keys:
         for combo in itertools.product(*(list(enumerate(sweep[k])) for k in keys)):
-            vname = "_".join(_sweep_label(k, keys, v, i) for k, (i, v) in zip(keys, combo))
+            vname = "_".join(
+                _sweep_label(k, keys, v, i) for k, (i, v) in zip(keys, combo, strict=True)
+            )
             merged = base_raw
-            for k, (_, v) in zip(keys, combo):
+            for k, (_, v) in zip(keys, combo, strict=True):
                 merged = set_dotted(merged, k, v)
             for k, v in parsed_sets.items():
                 merged = set_dotted(merged, k, v)
             sctx = _Ctx(source, text, vname, sweep_keys=tuple(keys), sets=parsed_sets)
             if not recipe.NAME_RE.match(vname):
-                raise RecipeError(f"{source}: [sweep] makes the variant name '{vname}', which is "
-                                  f"not {recipe.NAME_HELP}. Use fewer or simpler values, or "
-                                  "[variants.NAME] tables.")  # fmt: skip
-            variants.append(Variant(vname, _finish(_build(Recipe, merged, [], sctx), sctx, merged), source))
+                raise RecipeError(
+                    f"{source}: [sweep] makes the variant name '{vname}', which is "
+                    f"not {recipe.NAME_HELP}. Use fewer or simpler values, or "
+                    "[variants.NAME] tables."
+                )
+            variants.append(
+                Variant(vname, _finish(_build(Recipe, merged, [], sctx), sctx, merged), source)
+            )
 
     seen: dict[str, int] = {}
     for v in variants:
         seen[v.name] = seen.get(v.name, 0) + 1
     dups = [n for n, c in seen.items() if c > 1]
     if dups:
-        raise RecipeError(f"{source}: two variants are both named '{dups[0]}' "
-                          "('base' is the base recipe's own name). Rename one of them.")  # fmt: skip
+        dup = dups[0]
+        why = (
+            "'base' is the base recipe's own name"
+            if dup == "base"
+            else "a [sweep] combination is named that way too"
+            if dup in table
+            else "two [sweep] combinations get that name; is a value listed twice?"
+        )
+        raise RecipeError(
+            f"{source}{find_line(text, ['variants', dup])}: two variants are both named "
+            f"'{dup}' ({why}). Rename one of them."
+        )
     return RecipeFile(source, base.name, base.display_title, tuple(variants))
 
 
@@ -489,8 +594,4 @@ def load_recipe(path: str | Path, sets: tuple[str, ...] | list[str] = ()) -> Rec
 
 def loads_recipe(text: str, source: str = "<recipe>", sets: tuple[str, ...] = ()) -> RecipeFile:
     """Like `load_recipe`, from TOML text (tests, `render` of a run folder)."""
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise RecipeError(f"{source}: not valid TOML: {err}.") from None
-    return resolve(raw, source, text, sets)
+    return resolve(parse_toml(text, source), source, text, sets)

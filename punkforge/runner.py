@@ -22,13 +22,19 @@ import numpy as np
 from punkforge import files
 from punkforge.errors import PunkforgeError, RunError
 from punkforge.outputs import (
-    TRAIN_DIR, manifest_intact, read_manifest, recipe_sha, resolved_toml, run_lock, safe_child,
+    TRAIN_DIR,
+    manifest_intact,
+    read_manifest,
+    recipe_sha,
+    resolved_toml,
+    run_lock,
+    safe_child,
     versions,
-)  # fmt: skip
+)
 from punkforge.recipe import Recipe, Variant
 from punkforge.recipe_load import RecipeFile
 from punkforge.shapes import count_params
-from punkforge.train import TrainHooks, read_snapshots, read_state, training_key, train_store
+from punkforge.train import TrainHooks, read_snapshots, read_state, train_store, training_key
 
 
 class RunUI(TrainHooks, Protocol):
@@ -59,8 +65,10 @@ def _plan(v: Variant, folder: Path, fresh: bool) -> str:
     if manifest.get("recipe_sha") == recipe_sha(text):
         return "skip"
     r = v.recipe
-    same_model = manifest.get("training_key") == training_key(r) and manifest.get(
-        "summary", {}).get("epochs") == r.train.epochs  # fmt: skip
+    same_model = (
+        manifest.get("training_key") == training_key(r)
+        and manifest.get("summary", {}).get("epochs") == r.train.epochs
+    )
     if same_model and manifest.get("predict") == _predict_key(r):
         return "render"
     return "train"
@@ -70,8 +78,9 @@ def _predict_key(r: Recipe) -> dict[str, int]:
     return {"test_limit": r.data.test_limit, "sample": r.render.sample}
 
 
-def run_recipe(rf: RecipeFile, out_root: Path, ui: RunUI, only: tuple[str, ...] = (),
-               fresh: bool = False) -> RunReport:  # fmt: skip
+def run_recipe(
+    rf: RecipeFile, out_root: Path, ui: RunUI, only: tuple[str, ...] = (), fresh: bool = False
+) -> RunReport:
     """Bring `out_root/<name>/` up to date for the selected variants."""
     selected = [v for v in rf.variants if not only or v.name in only]
     out = safe_child(out_root, rf.name)
@@ -87,7 +96,9 @@ def run_recipe(rf: RecipeFile, out_root: Path, ui: RunUI, only: tuple[str, ...] 
             ui.variant_start(rf.name, v.name, action)
             try:
                 if action == "train":
-                    group = [w for w in rf.variants if training_key(w.recipe) == training_key(v.recipe)]
+                    group = [
+                        w for w in rf.variants if training_key(w.recipe) == training_key(v.recipe)
+                    ]
                     wipe = fresh and training_key(v.recipe) not in reset
                     reset.add(training_key(v.recipe))
                     _train_and_devolve(v, group, out, folder, wipe, ui, punks_cache)
@@ -108,8 +119,15 @@ def run_recipe(rf: RecipeFile, out_root: Path, ui: RunUI, only: tuple[str, ...] 
     return report
 
 
-def _train_and_devolve(v: Variant, group: list[Variant], out: Path, folder: Path, fresh: bool,
-                       ui: RunUI, punks_cache: dict[str, Any]) -> None:  # fmt: skip
+def _train_and_devolve(
+    v: Variant,
+    group: list[Variant],
+    out: Path,
+    folder: Path,
+    fresh: bool,
+    ui: RunUI,
+    punks_cache: dict[str, Any],
+) -> None:
     from punkforge.data import load_punks
 
     r = v.recipe
@@ -130,7 +148,10 @@ def _train_and_devolve(v: Variant, group: list[Variant], out: Path, folder: Path
         punks_cache[ckey] = load_punks(r.data)
     punks = punks_cache[ckey]
     if state.epoch < epochs or state.sample < sample:
-        ui.step(f"training {epochs} epochs" + (f" (resuming after {state.epoch})" if state.epoch else ""))
+        ui.step(
+            f"training {epochs} epochs"
+            + (f" (resuming after {state.epoch})" if state.epoch else "")
+        )
         train_store(r, punks, store, epochs, sample, ui)
     t0 = time.perf_counter()
     devolve_variant(v, punks, store, folder, ui)
@@ -156,8 +177,12 @@ def devolve_variant(v: Variant, punks: Any, store: Path, folder: Path, ui: RunUI
     with files.atomic_path(folder / "model.keras") as tmp:
         model.save(tmp)
     devolved = to_uint8(model.predict(punks.test, batch_size=256, verbose=0))
-    files.save_npz(folder / "devolved.npz", devolved=devolved, ids=punks.test_ids,
-                   originals=to_uint8(punks.test))  # fmt: skip
+    files.save_npz(
+        folder / "devolved.npz",
+        devolved=devolved,
+        ids=punks.test_ids,
+        originals=to_uint8(punks.test),
+    )
     select_snapshots(r, store, folder)
     history = [h for h in state.history if h["epoch"] <= epochs]
     lines = ["epoch,loss,val_loss,seconds"] + [
@@ -171,8 +196,9 @@ def select_snapshots(r: Recipe, store: Path, folder: Path) -> None:
     epochs = r.train.epochs
     snap_epochs, snaps = read_snapshots(store, epochs)
     keep = np.array([(e % r.render.gif.every == 0) or e == epochs for e in snap_epochs])
-    files.save_npz(folder / "snapshots.npz", epochs=snap_epochs[keep],
-                   images=snaps[keep][:, : r.render.sample])  # fmt: skip
+    files.save_npz(
+        folder / "snapshots.npz", epochs=snap_epochs[keep], images=snaps[keep][:, : r.render.sample]
+    )
 
 
 def read_history(folder: Path) -> list[dict[str, float]]:
@@ -180,7 +206,9 @@ def read_history(folder: Path) -> list[dict[str, float]]:
     rows = []
     for line in (folder / "history.csv").read_text().splitlines()[1:]:
         e, loss, val, sec = line.split(",")
-        rows.append({"epoch": int(e), "loss": float(loss), "val_loss": float(val), "seconds": float(sec)})
+        rows.append(
+            {"epoch": int(e), "loss": float(loss), "val_loss": float(val), "seconds": float(sec)}
+        )
     return rows
 
 
@@ -216,11 +244,13 @@ def _render_variant(v: Variant, folder: Path, ui: RunUI, t_train: float | None) 
             if p.name not in wanted:
                 p.unlink()
     render.save_series(devolved, originals, ids, series, cfg.series, bg)
-    frames = render.make_gif_frames(snaps["images"], [int(e) for e in snaps["epochs"]], epochs,
-                                    cfg.gif, bg)  # fmt: skip
+    frames = render.make_gif_frames(
+        snaps["images"], [int(e) for e in snaps["epochs"]], epochs, cfg.gif, bg
+    )
     render.save_gif(frames, folder / "progress", cfg.gif)
-    render.save_png(render.make_loss_plot(history, f"{r.display_title} - {v.name}"),
-                    folder / "loss.png")  # fmt: skip
+    render.save_png(
+        render.make_loss_plot(history, f"{r.display_title} - {v.name}"), folder / "loss.png"
+    )
     text = resolved_toml(r, v.name)
     files.write_text(folder / "recipe.toml", text)
     old = read_manifest(folder) or {}
@@ -305,8 +335,9 @@ def _collect_garbage(rf: RecipeFile, out: Path) -> None:
                 shutil.rmtree(store, ignore_errors=True)
 
 
-def render_only(rf: RecipeFile, out: Path, ui: RunUI,
-                keep: Callable[[Variant], bool] = lambda v: True) -> RunReport:  # fmt: skip
+def render_only(
+    rf: RecipeFile, out: Path, ui: RunUI, keep: Callable[[Variant], bool] = lambda v: True
+) -> RunReport:
     """`punkforge render`: redraw every finished variant from its saved arrays."""
     report = RunReport()
     with run_lock(out):
@@ -323,9 +354,11 @@ def render_only(rf: RecipeFile, out: Path, ui: RunUI,
                 continue
             m = read_manifest(folder) or {}
             if m.get("summary", {}).get("epochs", v.recipe.train.epochs) != v.recipe.train.epochs:
-                raise RunError(f"{folder}: trained for {m['summary']['epochs']} epochs, the recipe "
-                               f"asks for {v.recipe.train.epochs}; `render` never trains. Use "
-                               "`punkforge run` instead.")  # fmt: skip
+                raise RunError(
+                    f"{folder}: trained for {m['summary']['epochs']} epochs, the recipe "
+                    f"asks for {v.recipe.train.epochs}; `render` never trains. Use "
+                    "`punkforge run` instead."
+                )
             ui.variant_start(rf.name, v.name, "render")
             _render_variant(v, folder, ui, t_train=None)
             row = variant_row(v, folder)

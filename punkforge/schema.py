@@ -11,13 +11,13 @@ import typing
 from typing import Any
 
 from punkforge.recipe import Layer, Pair, Recipe
+from punkforge.recipe_load import leaf_keys
 
-PAIR = {
-    "oneOf": [
-        {"type": "integer", "minimum": 1},
-        {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2},
-    ]
-}
+
+def _pair(lo: int, hi: int) -> dict[str, Any]:
+    """An int or [h, w], each from lo to hi (the loader's limits for kernel, strides, ...)."""
+    item = {"type": "integer", "minimum": lo, "maximum": hi}
+    return {"oneOf": [item, {"type": "array", "items": item, "minItems": 2, "maxItems": 2}]}
 
 
 def _field_schema(tp: Any, f: dataclasses.Field[Any]) -> dict[str, Any]:
@@ -39,18 +39,25 @@ def _field_schema(tp: Any, f: dataclasses.Field[Any]) -> dict[str, Any]:
             out["pattern"] = "^[a-z0-9_-]{1,64}$"
         if meta.get("kind") == "color":
             out["pattern"] = "^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$"
+        if meta.get("max") is not None:
+            out["maxLength"] = meta["max"]
     elif tp == Pair or Pair in typing.get_args(tp):
-        out.update(PAIR)
+        out.update(_pair(meta["min"], meta["max"]))
     elif tp == tuple[str, ...]:
-        out.update({"type": "array", "items": {"enum": list(meta["choices"])}, "uniqueItems": True,
-                    "minItems": 1})  # fmt: skip
+        out.update(
+            {
+                "type": "array",
+                "items": {"enum": list(meta["choices"])},
+                "uniqueItems": True,
+                "minItems": 1,
+            }
+        )
     elif tp == tuple[Layer, ...]:
         out.update({"type": "array", "items": _object(Layer), "maxItems": meta.get("max")})
     elif dataclasses.is_dataclass(tp):
         out.update(_object(tp))
-    if not isinstance(f.default, dataclasses._MISSING_TYPE) and f.default not in (None, ""):
-        if isinstance(f.default, (bool, int, float, str)):
-            out["default"] = f.default
+    if isinstance(f.default, (bool, int, float, str)) and f.default != "":
+        out["default"] = f.default
     return out
 
 
@@ -72,12 +79,16 @@ def recipe_schema() -> dict[str, Any]:
         "description": "named variants: any keys of the recipe but name, merged over the base",
         "type": "object",
         "propertyNames": {"pattern": "^[a-z0-9_-]{1,64}$"},
-        "additionalProperties": {"type": "object", "properties": overrides,
-                                 "additionalProperties": False},  # fmt: skip
+        "additionalProperties": {
+            "type": "object",
+            "properties": overrides,
+            "additionalProperties": False,
+        },
     }
     base["properties"]["sweep"] = {
         "description": 'a grid: dotted key (e.g. "train.epochs") -> list of values',
         "type": "object",
+        "propertyNames": {"enum": [k for k in leaf_keys() if k != "name"]},
         "additionalProperties": {"type": "array", "minItems": 1},
     }
     return {

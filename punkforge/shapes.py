@@ -76,7 +76,7 @@ def network_shapes(model: ModelConfig, channels: int) -> list[LayerShape]:
                 f"{kind} with kernel {kh}x{kw}, strides {layer.strides[0]}x{layer.strides[1]}, "
                 f"padding '{layer.padding}' turns {h}x{w} into {nh}x{nw}: the image has "
                 f"vanished (shapes: {' -> '.join(trace)}). Use a smaller kernel or stride, "
-                "padding = \"same\", or fewer layers",
+                'padding = "same", or fewer layers',
             )
         params = kh * kw * c * layer.filters + layer.filters
         h, w, c = nh, nw, layer.filters
@@ -85,8 +85,13 @@ def network_shapes(model: ModelConfig, channels: int) -> list[LayerShape]:
 
     for i, layer in enumerate(model.encoder):
         (kh, kw), (sh, sw) = layer.kernel, layer.strides
-        add(f"encoder[{i}]", "Conv2D", layer,
-            conv_out(h, kh, sh, layer.padding), conv_out(w, kw, sw, layer.padding))  # fmt: skip
+        add(
+            f"encoder[{i}]",
+            "Conv2D",
+            layer,
+            conv_out(h, kh, sh, layer.padding),
+            conv_out(w, kw, sw, layer.padding),
+        )
     for i, layer in enumerate(model.decoder):
         (kh, kw), (sh, sw) = layer.kernel, layer.strides
         op = layer.output_padding
@@ -96,9 +101,13 @@ def network_shapes(model: ModelConfig, channels: int) -> list[LayerShape]:
                 f"output_padding {list(op)} must be smaller than strides {[sh, sw]} "
                 "(Keras refuses it otherwise)",
             )
-        add(f"decoder[{i}]", "Conv2DTranspose", layer,
+        add(
+            f"decoder[{i}]",
+            "Conv2DTranspose",
+            layer,
             deconv_out(h, kh, sh, layer.padding, op[0] if op else None),
-            deconv_out(w, kw, sw, layer.padding, op[1] if op else None))  # fmt: skip
+            deconv_out(w, kw, sw, layer.padding, op[1] if op else None),
+        )
     if (h, w) != (SIZE, SIZE):
         last = f"decoder[{len(model.decoder) - 1}]" if model.decoder else "encoder"
         raise ShapeError(
@@ -111,7 +120,10 @@ def network_shapes(model: ModelConfig, channels: int) -> list[LayerShape]:
     okh, okw = model.output.kernel
     rows.append(
         LayerShape(
-            "output", "Conv2D", (h, w, channels), okh * okw * c * channels + channels,
+            "output",
+            "Conv2D",
+            (h, w, channels),
+            okh * okw * c * channels + channels,
             model.output.activation,
         )
     )

@@ -8,7 +8,7 @@ from punkforge.errors import RecipeError
 from punkforge.files import write_text
 from punkforge.recipe import NAME_HELP, NAME_RE
 
-TEMPLATE = '''\
+TEMPLATE = """\
 # {name}: a punkforge recipe. Every key is optional except `name`; the values
 # below are the defaults (the seed post's network), so this runs as it is.
 # Check it:   punkforge validate recipes/{name}.toml
@@ -65,7 +65,7 @@ label = true
 # [sweep]
 # "train.epochs" = [5, 20]
 # "model.activation" = ["relu", "elu"]
-'''
+"""
 
 
 def starter_text(name: str) -> str:
@@ -80,5 +80,7 @@ def write_starter(name: str, folder: Path) -> Path:
         raise RecipeError(f"punkforge new {name}: a recipe name must be {NAME_HELP}.")
     path = folder / f"{name}.toml"
     if path.exists():
-        raise RecipeError(f"{path} already exists; punkforge new never overwrites. Pick another name.")
+        raise RecipeError(
+            f"{path} already exists; punkforge new never overwrites. Pick another name."
+        )
     return write_text(path, starter_text(name))

@@ -72,7 +72,8 @@ def read_state(store: Path) -> StoreState:
     except (OSError, ValueError, KeyError, TypeError):
         return StoreState()
     if state.epoch > 0 and not (
-        (store / weights_name(state.epoch)).exists() and (store / optimizer_name(state.epoch)).exists()
+        (store / weights_name(state.epoch)).exists()
+        and (store / optimizer_name(state.epoch)).exists()
     ):
         return StoreState()
     return state
@@ -101,7 +102,7 @@ def read_snapshots(store: Path, upto: int) -> tuple[np.ndarray, np.ndarray]:
 
 def split(n: int, validation_split: float) -> int:
     """Index where validation starts: Keras' own rule (the last fraction is held out)."""
-    return int(math.ceil(n * (1.0 - validation_split))) if validation_split > 0 else n
+    return math.ceil(n * (1.0 - validation_split)) if validation_split > 0 else n
 
 
 def epoch_order(seed: int, epoch: int, n: int) -> np.ndarray:
@@ -109,8 +110,14 @@ def epoch_order(seed: int, epoch: int, n: int) -> np.ndarray:
     return np.random.default_rng([seed, epoch]).permutation(n)
 
 
-def train_store(recipe: Recipe, punks: Punks, store: Path, epochs: int, sample: int,
-                hooks: TrainHooks | None = None) -> StoreState:  # fmt: skip
+def train_store(
+    recipe: Recipe,
+    punks: Punks,
+    store: Path,
+    epochs: int,
+    sample: int,
+    hooks: TrainHooks | None = None,
+) -> StoreState:
     """Train (or resume) the store's network until `epochs` epochs are done.
 
     `sample` is how many test punks are devolved after each epoch. Raises
@@ -161,10 +168,16 @@ def train_store(recipe: Recipe, punks: Punks, store: Path, epochs: int, sample: 
         order = epoch_order(recipe.seed, epoch, len(x_train))
         xe = x_train[order]
         fit = model.fit(
-            xe, xe, batch_size=cfg.batch_size, epochs=epoch, initial_epoch=epoch - 1,
-            shuffle=False, verbose=0, callbacks=[_Batches()],
+            xe,
+            xe,
+            batch_size=cfg.batch_size,
+            epochs=epoch,
+            initial_epoch=epoch - 1,
+            shuffle=False,
+            verbose=0,
+            callbacks=[_Batches()],
             validation_data=(x_val, x_val) if len(x_val) else None,
-        )  # fmt: skip
+        )
         loss = float(fit.history["loss"][-1])
         val_loss = float(fit.history["val_loss"][-1]) if len(x_val) else float("nan")
         seconds = time.perf_counter() - t0
@@ -182,15 +195,26 @@ def train_store(recipe: Recipe, punks: Punks, store: Path, epochs: int, sample: 
     return StoreState(epochs, history, sample)
 
 
-def _commit(store: Path, epoch: int, model: Any, optimizer: Any, history: list[dict[str, float]],
-            sample: int, snaps_epochs: list[int], snaps: list[np.ndarray]) -> None:  # fmt: skip
+def _commit(
+    store: Path,
+    epoch: int,
+    model: Any,
+    optimizer: Any,
+    history: list[dict[str, float]],
+    sample: int,
+    snaps_epochs: list[int],
+    snaps: list[np.ndarray],
+) -> None:
     """Write one epoch's checkpoint; state.json last, so a kill leaves the previous epoch."""
     weights = model.get_weights()
     files.save_npz(store / weights_name(epoch), **{f"w{i}": w for i, w in enumerate(weights)})
     opt = {f"v{i}": np.array(v) for i, v in enumerate(optimizer.variables)}
     files.save_npz(store / optimizer_name(epoch), **opt)
-    files.save_npz(store / "snapshots.npz", epochs=np.array(snaps_epochs, dtype=np.int32),
-                   images=np.stack(snaps))  # fmt: skip
+    files.save_npz(
+        store / "snapshots.npz",
+        epochs=np.array(snaps_epochs, dtype=np.int32),
+        images=np.stack(snaps),
+    )
     files.write_json(store / STATE, {"epoch": epoch, "history": history, "sample": sample})
     for old in store.glob("optimizer-*.npz"):
         if old.name != optimizer_name(epoch):

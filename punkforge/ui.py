@@ -10,9 +10,14 @@ from typing import Any
 
 from rich.console import Console
 from rich.progress import (
-    BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn,
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
     TimeRemainingColumn,
-)  # fmt: skip
+)
 from rich.table import Table
 
 ACTIONS = {
@@ -72,12 +77,14 @@ class RichUI:
     # trainer hooks
     def epoch_start(self, epoch: int, epochs: int, batches: int) -> None:
         if self.epoch_task is None:
-            self.epoch_task = self.progress.add_task("epochs", total=epochs, completed=epoch - 1,
-                                                     info="")  # fmt: skip
+            self.epoch_task = self.progress.add_task(
+                "epochs", total=epochs, completed=epoch - 1, info=""
+            )
         if self.batch_task is None:
             self.batch_task = self.progress.add_task("batches", total=batches, info="")
-        self.progress.update(self.batch_task, total=batches, completed=0,
-                             description=f"epoch {epoch}/{epochs}")  # fmt: skip
+        self.progress.update(
+            self.batch_task, total=batches, completed=0, description=f"epoch {epoch}/{epochs}"
+        )
 
     def batch_end(self, batch: int, loss: float) -> None:
         if self.batch_task is not None:
@@ -85,8 +92,9 @@ class RichUI:
 
     def epoch_end(self, epoch: int, epochs: int, row: dict[str, float]) -> None:
         if self.epoch_task is not None:
-            self.progress.update(self.epoch_task, completed=epoch,
-                                 info=f"val_loss {row['val_loss']:.4f}")  # fmt: skip
+            self.progress.update(
+                self.epoch_task, completed=epoch, info=f"val_loss {row['val_loss']:.4f}"
+            )
         self.console.print(
             f"  epoch {epoch}/{epochs}: loss {row['loss']:.4f} val_loss {row['val_loss']:.4f} "
             f"({row['seconds']:.1f}s)",
@@ -97,9 +105,15 @@ class RichUI:
 def results_table(rows: list[dict[str, Any]]) -> Table:
     """The closing table: one line per variant."""
     table = Table(title="punkforge results", show_lines=False)
-    for col, just in (("variant", "left"), ("params", "right"), ("epochs", "right"),
-                      ("loss", "right"), ("val_loss", "right"), ("seconds", "right"),
-                      ("folder", "left")):  # fmt: skip
+    for col, just in (
+        ("variant", "left"),
+        ("params", "right"),
+        ("epochs", "right"),
+        ("loss", "right"),
+        ("val_loss", "right"),
+        ("seconds", "right"),
+        ("folder", "left"),
+    ):
         table.add_column(col, justify=just)  # type: ignore[arg-type]
 
     def f(v: Any, d: int = 4) -> str:
@@ -108,7 +122,13 @@ def results_table(rows: list[dict[str, Any]]) -> Table:
         return f"{v:,}" if isinstance(v, int) else str(v if v is not None else "-")
 
     for r in rows:
-        table.add_row(r.get("recipe", "") + "/" + r["variant"], f(r.get("params")),
-                      f(r.get("epochs")), f(r.get("loss")), f(r.get("val_loss")),
-                      f(r.get("seconds"), 1), str(r.get("folder", "")))  # fmt: skip
+        table.add_row(
+            r.get("recipe", "") + "/" + r["variant"],
+            f(r.get("params")),
+            f(r.get("epochs")),
+            f(r.get("loss")),
+            f(r.get("val_loss")),
+            f(r.get("seconds"), 1),
+            str(r.get("folder", "")),
+        )
     return table

@@ -32,9 +32,12 @@ pytestmark = pytest.mark.slow
 def punkforge(*args: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "punkforge", *args],
-        capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
         env={**os.environ, "COLUMNS": "200"},
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +54,17 @@ def test_run_writes_every_file_of_the_spec(quick_run: Path) -> None:
         assert (rec / name).is_file(), name
     assert (quick_run / "index.html").is_file()
     v = rec / "base"
-    for name in ("recipe.toml", "model.keras", "history.csv", "snapshots.npz", "devolved.npz",
-                 "poster.png", "progress.gif", "loss.png", "manifest.json"):  # fmt: skip
+    for name in (
+        "recipe.toml",
+        "model.keras",
+        "history.csv",
+        "snapshots.npz",
+        "devolved.npz",
+        "poster.png",
+        "progress.gif",
+        "loss.png",
+        "manifest.json",
+    ):
         assert (v / name).is_file(), name
         assert (v / name).stat().st_size > 0, name
     # poster: 18x24in at 300 dpi, with dpi and an sRGB profile
@@ -107,8 +119,9 @@ def test_rerun_skips_and_render_change_does_not_train(quick_run: Path) -> None:
     assert res.returncode == 0, res.stderr
     assert "up to date" in res.stderr
     assert (v / "poster.png").stat().st_mtime_ns == poster_mtime
-    res = punkforge("run", str(RECIPE), *QUICK, "--set", "render.gif.scale=2",
-                    "--out", str(quick_run))  # fmt: skip
+    res = punkforge(
+        "run", str(RECIPE), *QUICK, "--set", "render.gif.scale=2", "--out", str(quick_run)
+    )
     assert res.returncode == 0, res.stderr
     assert "re-rendering" in res.stderr and "training 2 epochs" not in res.stderr
     assert (v / "model.keras").stat().st_mtime_ns == model_mtime
@@ -121,17 +134,30 @@ def test_rerun_skips_and_render_change_does_not_train(quick_run: Path) -> None:
 
 
 def test_kill_9_then_resume_is_byte_identical(tmp_path: Path) -> None:
-    args = ["--set", "train.epochs=4", "--set", "data.train_limit=600",
-            "--set", "data.test_limit=50", "--set", "render.sample=16", "--set", "render.poster.dpi=50",
-            "--set", "render.series.scale=2"]  # fmt: skip
+    args = [
+        "--set",
+        "train.epochs=4",
+        "--set",
+        "data.train_limit=600",
+        "--set",
+        "data.test_limit=50",
+        "--set",
+        "render.sample=16",
+        "--set",
+        "render.poster.dpi=50",
+        "--set",
+        "render.series.scale=2",
+    ]
     ref, cut = tmp_path / "ref", tmp_path / "cut"
     res = punkforge("run", str(RECIPE), *args, "--out", str(ref))
     assert res.returncode == 0, res.stderr
 
     proc = subprocess.Popen(
         [sys.executable, "-m", "punkforge", "run", str(RECIPE), *args, "--out", str(cut)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     stores = cut / "devolved-punks" / ".train"
     deadline = time.time() + 300
     killed_at = None
@@ -176,7 +202,7 @@ def test_epoch_sharing_equals_training_alone(tmp_path: Path) -> None:
     recipe = tmp_path / "share.toml"
     recipe.write_text(
         'name = "share"\n[data]\ntrain_limit = 300\ntest_limit = 40\n'
-        '[render]\nsample = 8\n[render.poster]\ndpi = 40\n[render.series]\nscale = 1\n'
+        "[render]\nsample = 8\n[render.poster]\ndpi = 40\n[render.series]\nscale = 1\n"
         '[sweep]\n"train.epochs" = [1, 3]\n'
     )
     res = punkforge("run", str(recipe), "--out", str(tmp_path / "a"))
@@ -184,8 +210,9 @@ def test_epoch_sharing_equals_training_alone(tmp_path: Path) -> None:
     stores = list((tmp_path / "a" / "share" / ".train").iterdir())
     assert len(stores) == 1, "base (10 epochs) and both sweep variants share one store"
     alone = tmp_path / "alone.toml"
-    alone.write_text(recipe.read_text().split("[sweep]")[0].replace(
-        "[data]", "[train]\nepochs = 1\n[data]"))  # fmt: skip
+    alone.write_text(
+        recipe.read_text().split("[sweep]")[0].replace("[data]", "[train]\nepochs = 1\n[data]")
+    )
     res = punkforge("run", str(alone), "--out", str(tmp_path / "b"))
     assert res.returncode == 0, res.stderr
     a = np.load(tmp_path / "a" / "share" / "epochs-1" / "devolved.npz")["devolved"]
