@@ -154,7 +154,7 @@ def run(
     if failures:
         _console(stderr=True).print(f"[red]{len(failures)} variant(s) failed:[/]")
         for f in failures:
-            _console(stderr=True).print(f"  {f}")
+            _console(stderr=True).print(f"  {f}", markup=False)
         raise typer.Exit(1)
     if rows:
         _console().print(f"Gallery: {out / 'index.html'}")

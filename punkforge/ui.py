@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -60,7 +61,7 @@ class RichUI:
         self.console.print(f"[cyan]{self.label}[/]: {ACTIONS.get(action, action)}")
 
     def step(self, text: str) -> None:
-        self.console.print(f"  {text}", style="dim")
+        self.console.print(f"  {escape(text)}", style="dim")
 
     def variant_done(self, recipe: str, variant: str, row: dict[str, Any]) -> None:
         for task in (self.epoch_task, self.batch_task):
@@ -72,7 +73,7 @@ class RichUI:
         self.console.print(f"  [green]done[/] {row.get('epochs', '?')} epochs{val_text}")
 
     def variant_failed(self, recipe: str, variant: str, message: str) -> None:
-        self.console.print(f"[red]{recipe}/{variant} failed:[/] {message}")
+        self.console.print(f"[red]{recipe}/{variant} failed:[/] {escape(message)}")
 
     # trainer hooks
     def epoch_start(self, epoch: int, epochs: int, batches: int) -> None:
