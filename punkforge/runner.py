@@ -229,13 +229,13 @@ def _render_variant(v: Variant, folder: Path, ui: RunUI, t_train: float | None) 
     history = read_history(folder)
     devolved, originals, ids = dev["devolved"], dev["originals"], dev["ids"]
     epochs = r.train.epochs
-    caption = f"{r.display_title} - {v.name} - {epochs} epoch{'s' if epochs != 1 else ''}"
+    caption = render.poster_caption(r.display_title, v.name, epochs)
     bg = cfg.poster.background
 
     _remove_unlisted(folder, "poster", cfg.poster.formats)
     _remove_unlisted(folder, "progress", cfg.gif.formats)
     poster = render.make_poster(devolved, originals, cfg.poster, caption)
-    render.save_poster(poster, folder / "poster", cfg.poster)
+    render.save_poster(poster, folder / "poster", cfg.poster, title=caption)
     del poster
     series = folder / "series"
     wanted = {f"punk-{int(i)}.png" for i in ids}
