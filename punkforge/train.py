@@ -135,11 +135,12 @@ def train_store(
     from punkforge.model import build_autoencoder, keras_module, make_loss, make_optimizer
 
     keras = keras_module()
+    from punkforge.steps import EpochRunner
+
     cfg = recipe.train
     keras.utils.set_random_seed(recipe.seed)
     model = build_autoencoder(recipe.model, recipe.channels)
     optimizer = make_optimizer(cfg)
-    model.compile(optimizer=optimizer, loss=make_loss(cfg))
     optimizer.build(model.trainable_variables)
     if state.epoch > 0:
         model.set_weights(read_weights(store, state.epoch))
@@ -155,39 +156,21 @@ def train_store(
     if state.epoch > 0 and (store / "snapshots.npz").exists():
         e, imgs = read_snapshots(store, state.epoch)
         snaps_epochs, snaps = list(e), list(imgs)
-    batches = math.ceil(len(x_train) / cfg.batch_size)
-
-    class _Batches(keras.callbacks.Callback):
-        def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-            hooks.batch_end(batch + 1, float((logs or {}).get("loss", float("nan"))))
+    runner = EpochRunner(model, optimizer, make_loss(cfg), x_train, x_val, cfg.batch_size)
 
     history = list(state.history)
     for epoch in range(state.epoch + 1, epochs + 1):
-        hooks.epoch_start(epoch, epochs, batches)
+        hooks.epoch_start(epoch, epochs, runner.batches())
         t0 = time.perf_counter()
-        order = epoch_order(recipe.seed, epoch, len(x_train))
-        xe = x_train[order]
-        fit = model.fit(
-            xe,
-            xe,
-            batch_size=cfg.batch_size,
-            epochs=epoch,
-            initial_epoch=epoch - 1,
-            shuffle=False,
-            verbose=0,
-            callbacks=[_Batches()],
-            validation_data=(x_val, x_val) if len(x_val) else None,
-        )
-        loss = float(fit.history["loss"][-1])
-        val_loss = float(fit.history["val_loss"][-1]) if len(x_val) else float("nan")
+        loss, val_loss = runner(epoch_order(recipe.seed, epoch, len(x_train)), hooks.batch_end)
         seconds = time.perf_counter() - t0
-        if not math.isfinite(loss) or (len(x_val) and not math.isfinite(val_loss)):
+        if not math.isfinite(loss) or (len(x_val) > 0 and not math.isfinite(val_loss)):
             raise RunError(
                 f"training diverged at epoch {epoch}: loss is {loss}, val_loss {val_loss}. "
                 "Fix: lower train.learning_rate, or try another optimizer or activation."
             )
         snaps_epochs.append(epoch)
-        snaps.append(to_uint8(model.predict(x_sample, batch_size=256, verbose=0)))
+        snaps.append(to_uint8(model(x_sample, training=False)))
         row = {"epoch": epoch, "loss": loss, "val_loss": val_loss, "seconds": round(seconds, 4)}
         history.append(row)
         _commit(store, epoch, model, optimizer, history, sample, snaps_epochs, snaps)

@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""Training speed: punkforge against the seed post's own Keras pipeline.
+
+Runs, alternating A B A B in one invocation (each in a fresh process):
+  seed       ../shared/bench/seed_baseline.py --epochs E --json
+  punkforge  punkforge's trainer on the default recipe (grey, the post's
+             network, batch 32, 9000 punks, validation_split 0.1), E epochs,
+             timed from one epoch's end to the next (so snapshots, validation,
+             checkpoints and progress are all inside the figure)
+and prints the median seconds per epoch (first epoch excluded), the ratio and
+the final val_loss of each. With --whole it also times
+`punkforge run recipes/devolved-punks.toml` end to end (import, load, train 10
+epochs, devolve, render) against the seed's 10 epochs of training alone, and
+with --startup the start-up of `--help`, `validate` and `list`.
+
+    python bench/train_speed.py --epochs 4 --reps 3 --whole --startup
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_SCRIPT = ROOT.parent / "shared" / "bench" / "seed_baseline.py"
+PY = sys.executable
+
+PUNKFORGE_CHILD = r"""
+import json, sys, time, tempfile
+from pathlib import Path
+t0 = time.perf_counter()
+from punkforge.recipe_load import load_recipe
+from punkforge.data import load_punks
+from punkforge.train import train_store
+from punkforge.model import keras_module
+keras_module()
+import_s = time.perf_counter() - t0
+epochs = int(sys.argv[1])
+recipe = load_recipe(sys.argv[2], [f"train.epochs={epochs}"]).variants[0].recipe
+t0 = time.perf_counter()
+punks = load_punks(recipe.data)
+load_s = time.perf_counter() - t0
+marks = []
+class Hooks:
+    def epoch_start(self, epoch, epochs, batches):
+        if not marks: marks.append(time.perf_counter())
+    def batch_end(self, batch, loss): pass
+    def epoch_end(self, epoch, epochs, row): marks.append(time.perf_counter())
+with tempfile.TemporaryDirectory() as d:
+    state = train_store(recipe, punks, Path(d), epochs, recipe.render.sample, Hooks())
+epoch_s = [round(b - a, 3) for a, b in zip(marks, marks[1:])]
+print(json.dumps({"import_s": round(import_s, 3), "load_s": round(load_s, 3), "epoch_s": epoch_s,
+                  "val_loss": [round(h["val_loss"], 5) for h in state.history]}))
+"""
+
+
+def run_json(cmd: list[str]) -> dict:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    p = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env)
+    lines = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
+    if p.returncode != 0 or not lines:
+        sys.exit(f"failed: {' '.join(cmd)}\n{p.stderr[-3000:]}")
+    return json.loads(lines[-1])
+
+
+def per_epoch(args: argparse.Namespace) -> None:
+    recipe = str(ROOT / "recipes" / "devolved-punks.toml")
+    cmds = {
+        "seed": [PY, str(args.seed_script), "--epochs", str(args.epochs), "--json"],
+        "punkforge": [PY, "-c", PUNKFORGE_CHILD, str(args.epochs), recipe],
+    }
+    results: dict[str, list[dict]] = {"seed": [], "punkforge": []}
+    for rep in range(args.reps):
+        order = ["seed", "punkforge"] if rep % 2 == 0 else ["punkforge", "seed"]
+        for name in order:
+            r = run_json(cmds[name])
+            results[name].append(r)
+            last = r["val_loss"][-1]
+            print(f"rep {rep + 1} {name:9s} epoch_s {r['epoch_s']} val_loss {last:.5f}", flush=True)
+    med = {}
+    for name, runs in results.items():
+        later = [s for r in runs for s in r["epoch_s"][1:]]
+        med[name] = statistics.median(later)
+        vals = [r["val_loss"][-1] for r in runs]
+        print(
+            f"{name:9s} median s/epoch (first excluded) {med[name]:.3f}  "
+            f"final val_loss median {statistics.median(vals):.5f}"
+        )
+    seed_val = statistics.median(r["val_loss"][-1] for r in results["seed"])
+    pf_val = statistics.median(r["val_loss"][-1] for r in results["punkforge"])
+    ratio = med["punkforge"] / med["seed"]
+    print(
+        f"ratio punkforge/seed per epoch: {ratio:.3f} ({1 / ratio:.2f}x faster); "
+        f"val_loss difference {100 * (pf_val / seed_val - 1):+.2f}%"
+    )
+    fwd = 10.80e6  # FLOP per image forward (5.40 M multiply-adds, from the layer shapes)
+    flop = 3 * fwd * 8100 + fwd * 900 + fwd * 64
+    for name in med:
+        print(
+            f"{name:9s} ~{flop / med[name] / 1e9:.0f} GFLOP/s achieved "
+            "(2 cores x 2.3 GHz x 64 FLOP/cycle AVX-512 = ~294 GFLOP/s peak at base clock)"
+        )
+
+
+def whole(args: argparse.Namespace) -> None:
+    recipe = str(ROOT / "recipes" / "devolved-punks.toml")
+    times: dict[str, list[float]] = {"seed-10-epochs": [], "punkforge-run": []}
+    for rep in range(args.whole_reps):
+        order = list(times) if rep % 2 == 0 else list(reversed(times))
+        for name in order:
+            with tempfile.TemporaryDirectory() as out:
+                cmd = (
+                    [PY, str(args.seed_script), "--epochs", "10"]
+                    if name == "seed-10-epochs"
+                    else [PY, "-m", "punkforge", "run", recipe, "--out", out]
+                )
+                t0 = time.perf_counter()
+                p = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+                dt = time.perf_counter() - t0
+                if p.returncode != 0:
+                    sys.exit(f"failed: {cmd}\n{p.stderr[-3000:]}")
+            times[name].append(dt)
+            print(f"rep {rep + 1} {name:15s} {dt:.1f} s", flush=True)
+    a, b = (statistics.median(times[k]) for k in ("punkforge-run", "seed-10-epochs"))
+    print(
+        f"whole run (train 10 epochs + devolve + render) {a:.1f} s vs seed training alone "
+        f"{b:.1f} s: ratio {a / b:.2f}"
+    )
+
+
+def startup(args: argparse.Namespace) -> None:
+    recipe = str(ROOT / "recipes" / "devolved-punks.toml")
+    exe = str(Path(PY).parent / "punkforge")
+    for label, cmd in (
+        ("--help", [exe, "--help"]),
+        ("validate", [exe, "validate", recipe]),
+        ("list", [exe, "list", recipe]),
+    ):
+        ts = []
+        for _ in range(7):
+            t0 = time.perf_counter()
+            subprocess.run(cmd, capture_output=True, cwd=ROOT, check=True)
+            ts.append(time.perf_counter() - t0)
+        print(f"start-up punkforge {label:9s} median {statistics.median(ts):.3f} s (7 runs)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--epochs", type=int, default=4)
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--seed-script", type=Path, default=SEED_SCRIPT)
+    ap.add_argument("--whole", action="store_true", help="also time a whole default run")
+    ap.add_argument("--whole-reps", type=int, default=2)
+    ap.add_argument("--startup", action="store_true", help="also time --help/validate/list")
+    ap.add_argument("--skip-epochs", action="store_true")
+    args = ap.parse_args()
+    if not args.seed_script.exists():
+        sys.exit(f"seed baseline not found at {args.seed_script}; pass --seed-script")
+    print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}", flush=True)
+    if args.startup:
+        startup(args)
+    if not args.skip_epochs:
+        per_epoch(args)
+    if args.whole:
+        whole(args)
+
+
+if __name__ == "__main__":
+    main()
