@@ -16,6 +16,7 @@ import dataclasses
 import difflib
 import itertools
 import json
+import math
 import re
 import tomllib
 import types
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from punkforge import paper, recipe
-from punkforge.errors import RecipeError
+from punkforge.errors import PunkforgeError, RecipeError
 from punkforge.recipe import Layer, ModelConfig, Pair, Recipe, Variant
 from punkforge.shapes import ShapeError, network_shapes
 
@@ -344,15 +345,45 @@ def _finish(r: Recipe, ctx: _Ctx, raw: dict[str, Any]) -> Recipe:
             f"expected at most data.test_limit ({r.data.test_limit}) punks, found "
             f"{r.render.sample}{default}. Lower render.sample or raise data.test_limit.",
         )
-    try:
-        from punkforge.render import check_poster
-    except ImportError:  # rendering not built yet
-        return r
+    _check_budgets(r, ctx)
+    from punkforge.render import check_gif, check_poster
+
     try:
         check_poster(poster, r.data.test_limit)
-    except Exception as err:  # PunkforgeError from the renderer
+    except PunkforgeError as err:
         raise ctx.fail(["render", "poster"], str(err)) from None
+    try:
+        check_gif(r.render.gif)
+    except PunkforgeError as err:
+        raise ctx.fail(["render", "gif", "formats"], str(err)) from None
     return r
+
+
+MAX_SNAPSHOT_BYTES = 1 << 30  # the devolved sample kept for every epoch
+MAX_GIF_BYTES = 2 << 30  # every frame of the progress animation, in memory
+
+
+def _check_budgets(r: Recipe, ctx: _Ctx) -> None:
+    """Refuse, before anything runs, requests that would exhaust memory or disk."""
+    snap = r.train.epochs * r.render.sample * 24 * 24 * r.channels
+    if snap > MAX_SNAPSHOT_BYTES:
+        raise ctx.fail(
+            ["train", "epochs"],
+            f"{r.train.epochs} epochs x {r.render.sample} sample punks would keep "
+            f"{snap / 2**30:.1f} GiB of snapshots; the limit is "
+            f"{MAX_SNAPSHOT_BYTES / 2**30:.0f} GiB. Lower train.epochs or render.sample.",
+        )
+    g = r.render.gif
+    frames = -(-r.train.epochs // g.every) + 1
+    side = math.ceil(math.sqrt(r.render.sample)) * 26 * g.scale
+    gif = frames * side * side * 3
+    if gif > MAX_GIF_BYTES:
+        raise ctx.fail(
+            ["render", "gif"],
+            f"{frames} frames of about {side}x{side} px would need {gif / 2**30:.1f} GiB; the "
+            f"limit is {MAX_GIF_BYTES / 2**30:.0f} GiB. Raise render.gif.every or lower "
+            "render.gif.scale or render.sample.",
+        )
 
 
 # ---------------------------------------------------------------- merging

@@ -218,3 +218,53 @@ def test_epoch_sharing_equals_training_alone(tmp_path: Path) -> None:
     a = np.load(tmp_path / "a" / "share" / "epochs-1" / "devolved.npz")["devolved"]
     b = np.load(tmp_path / "b" / "share" / "base" / "devolved.npz")["devolved"]
     assert np.array_equal(a, b)
+
+
+BLOCK_TF = (
+    "import sys; sys.modules['tensorflow'] = None; sys.modules['keras'] = None; "
+    "from punkforge.cli import main; sys.argv = ['punkforge'] + sys.argv[1:]; main()"
+)
+
+
+def test_render_and_finished_rerun_never_import_tensorflow(quick_run: Path) -> None:
+    """With tensorflow and keras made unimportable, both commands still work."""
+    for args in (
+        ["render", str(quick_run / "devolved-punks"), "--set", "render.poster.layout=pairs"],
+        ["run", str(RECIPE), *QUICK, "--set", "render.poster.layout=pairs", "--out",
+         str(quick_run)],
+    ):  # fmt: skip
+        res = subprocess.run([sys.executable, "-c", BLOCK_TF, *args], capture_output=True,
+                             text=True, cwd=ROOT, timeout=300)  # fmt: skip
+        assert res.returncode == 0, res.stderr
+        assert "Traceback" not in res.stderr
+
+
+def test_nan_loss_stops_the_variant_with_a_clear_message(tmp_path: Path) -> None:
+    res = punkforge(
+        "run", str(RECIPE), "--set", "train.epochs=2", "--set", "data.train_limit=200",
+        "--set", "data.test_limit=20", "--set", "render.sample=4",
+        "--set", "train.optimizer=sgd", "--set", "train.learning_rate=10.0",
+        "--set", "model.output.activation=linear", "--set", "train.loss=mse",
+        "--out", str(tmp_path),
+    )  # fmt: skip
+    assert res.returncode == 1
+    assert "diverged" in res.stderr and "learning_rate" in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_second_run_on_the_same_folder_is_refused(tmp_path: Path) -> None:
+    args = [*QUICK, "--set", "data.test_limit=20", "--set", "render.sample=4"]
+    first = subprocess.Popen(
+        [sys.executable, "-m", "punkforge", "run", str(RECIPE), *args, "--out", str(tmp_path)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        lock = tmp_path / "devolved-punks" / ".lock"
+        deadline = time.time() + 60
+        while time.time() < deadline and not (lock.exists() and lock.read_text().strip()):
+            time.sleep(0.05)
+        res = punkforge("run", str(RECIPE), *args, "--out", str(tmp_path))
+        assert res.returncode == 1
+        assert "Another punkforge run" in res.stderr
+    finally:
+        assert first.wait(timeout=300) == 0, "the first run must not be disturbed"
