@@ -1,168 +1,806 @@
-"""The HTML galleries: `outputs/<name>/index.html` and `outputs/index.html`.
+"""The HTML galleries: `outputs/<name>/index.html`, `outputs/index.html` and
+`<variant>/series/index.html`, plus the poster thumbnail they show.
 
-Self-contained pages (inline CSS and a few lines of JavaScript, no network,
-no build step) that show every variant's poster, progress GIF, loss curve and
-figures, link to the full-size files and the resolved recipe, and sort by
-val_loss. Pure string building; nothing heavy is imported.
+Self-contained pages: inline CSS, inline SVG loss curves and a few lines of
+JavaScript (sorting, and sizing pixel art to whole screen pixels per punk
+pixel); no network, no fonts, no build step. Every link is relative, so a run
+folder can be zipped, moved or opened straight from disk. Pure string
+building; Pillow is imported only to shrink the poster.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import math
+import struct
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from punkforge import files
-from punkforge.recipe import Variant
+from punkforge.recipe import Layer, Recipe, Variant
 from punkforge.recipe_load import RecipeFile
 
+THUMB = "poster-thumb.png"  # beside poster.png: the poster shrunk for the gallery
+SERIES_PAGE = "index.html"  # inside series/: every series image on one page
+SHEET_UNIT = 4  # px per punk pixel in variants.png (render.sheets.SHEET_SCALE)
+THUMB_MIN, THUMB_MAX, THUMB_BOX = 600, 1600, 900  # thumbnail widths, px
+VARIANT_FILES = ("loss.png", "recipe.toml", "history.csv", "model.keras", "manifest.json")
+SERIES_SHOWN = 4  # screen px per punk pixel on the series page
+# line colours of the variants, chosen to read on the dark page
+PALETTE = (
+    "#f2c14e", "#4ecdc4", "#ff6b6b", "#a78bfa", "#7bd389",
+    "#f78c40", "#5aa9e6", "#ff8fab", "#d4e157", "#e0e0e0",
+)  # fmt: skip
+
+# ---------------------------------------------------------------- assets
+
 CSS = """
-:root { --bg:#101014; --card:#1b1b22; --ink:#ececf1; --dim:#9a9aa8; --acc:#f5c542; }
+:root { color-scheme: dark; --bg:#0e0e12; --panel:#16161c; --panel2:#1d1d25; --line:#2a2a34;
+  --ink:#ececf1; --dim:#9797a6; --faint:#62626f; --acc:#f2c14e; --good:#7bd389;
+  --mono: ui-monospace, "SF Mono", "Cascadia Mono", Menlo, Consolas, "DejaVu Sans Mono",
+  monospace; }
 * { box-sizing: border-box; }
-body { margin:0; background:var(--bg); color:var(--ink);
-       font:15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; }
-header { padding:28px 32px 8px; }
-h1 { margin:0 0 4px; font-size:28px; letter-spacing:.5px; }
-header p { margin:0; color:var(--dim); }
-.bar { padding:8px 32px 16px; color:var(--dim); }
-.bar button { background:var(--card); color:var(--ink); border:1px solid #333; border-radius:6px;
-       padding:5px 10px; margin-left:6px; cursor:pointer; font:inherit; }
-.sheet { padding:0 32px 8px; }
-.sheet img, .card img { image-rendering: pixelated; image-rendering: crisp-edges; }
-.sheet img { max-width:100%; border-radius:6px; }
-.grid { display:grid; grid-template-columns:repeat(auto-fill, minmax(340px, 1fr)); gap:20px;
-        padding:16px 32px 40px; }
-.card { background:var(--card); border-radius:10px; padding:14px; }
-.card h2 { margin:0 0 8px; font-size:18px; color:var(--acc); }
-.pics { display:grid; grid-template-columns:1fr 1fr; gap:8px; align-items:start; }
-.pics img { width:100%; border-radius:4px; background:#000; }
-.loss { width:100%; margin-top:8px; border-radius:4px; }
-table { width:100%; border-collapse:collapse; margin-top:8px; font-size:13px; }
-td { padding:2px 4px; border-bottom:1px solid #2a2a33; }
-td:first-child { color:var(--dim); }
-td:last-child { text-align:right; font-variant-numeric: tabular-nums; }
-.links { margin-top:8px; font-size:13px; }
-a { color:var(--acc); }
-ul.recipes { list-style:none; padding:0 32px; }
-ul.recipes li { background:var(--card); border-radius:10px; padding:14px; margin-bottom:14px; }
-ul.recipes img { max-width:100%; image-rendering: pixelated; }
+html { background: var(--bg); }
+body { margin: 0 auto; max-width: 1480px; padding: 0 clamp(16px, 3vw, 40px) 64px;
+  color: var(--ink);
+  font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", sans-serif; }
+a { color: inherit; }
+a:hover { color: var(--acc); }
+code, .mono { font-family: var(--mono); font-size: .92em; }
+.top { padding: 36px 0 22px; }
+.crumbs { font: 600 12px/1 var(--mono); letter-spacing: .14em; text-transform: uppercase;
+  color: var(--faint); }
+.crumbs a { color: var(--dim); text-decoration: none; }
+.crumbs a:hover { color: var(--acc); }
+h1 { margin: 10px 0 8px; font-size: clamp(30px, 4vw, 46px); line-height: 1.05;
+  letter-spacing: -.01em; }
+.lede { margin: 0; color: var(--dim); max-width: 110ch; }
+.lede b { color: var(--ink); font-weight: 600; }
+.lede .best { color: var(--good); }
+h2.section { margin: 34px 0 12px; font: 600 12px/1 var(--mono); letter-spacing: .14em;
+  text-transform: uppercase; color: var(--faint); display: flex; gap: 12px; align-items: center; }
+h2.section::after { content: ""; flex: 1; border-top: 1px solid var(--line); }
+img { display: block; max-width: 100%; height: auto; }
+img.px { image-rendering: pixelated; image-rendering: crisp-edges; }
+img.px.soft { image-rendering: auto; }
+.fit { display: flex; justify-content: center; }
+.sheet { margin: 0; padding: 22px; border-radius: 14px; border: 1px solid var(--line); }
+.sheet figcaption { margin-top: 12px; font-size: 13px; text-align: center; opacity: .7; }
+.chips { display: flex; flex-wrap: wrap; gap: 6px; margin: 14px 0 0; padding: 0;
+  list-style: none; }
+.chips a { display: inline-block; padding: 3px 9px; border: 1px solid var(--line);
+  border-radius: 999px;
+  background: var(--panel2); font: 12px/1.5 var(--mono); text-decoration: none; color: var(--ink);
+  white-space: nowrap; }
+.chips a:hover { border-color: var(--acc); color: var(--acc); }
+.chips a small { color: var(--faint); margin-left: 4px; }
+.compare { display: grid; grid-template-columns: minmax(0, 5fr) minmax(0, 6fr); gap: 20px; }
+.panel { background: var(--panel); border: 1px solid var(--line); border-radius: 14px;
+  padding: 18px; }
+.scroll { overflow-x: auto; }
+.panel h3 { margin: 0 0 10px; font-size: 14px; font-weight: 600; color: var(--dim); }
+svg { display: block; width: 100%; height: auto; overflow: visible; }
+svg text { font: 11px var(--mono); fill: var(--faint); }
+svg .grid { stroke: var(--line); stroke-width: 1; }
+svg .run { fill: none; stroke-width: 2; stroke-linejoin: round; stroke-linecap: round;
+  transition: opacity .15s; }
+svg .loss { fill: none; stroke: var(--faint); stroke-width: 1.5; stroke-dasharray: 4 4; }
+svg.focus .run { opacity: .15; }
+svg.focus .run.on { opacity: 1; stroke-width: 3; }
+table { width: 100%; border-collapse: collapse; font-size: 13px; }
+th, td { padding: 7px 8px; border-bottom: 1px solid var(--line); text-align: right;
+  white-space: nowrap; }
+th:nth-child(-n+2), td:nth-child(-n+2) { text-align: left; }
+td { font-variant-numeric: tabular-nums; font-family: var(--mono); }
+tbody tr:hover { background: var(--panel2); }
+tbody tr.top1 td:nth-child(2) a { color: var(--good); }
+td a { text-decoration: none; }
+th button { all: unset; cursor: pointer; color: var(--dim); font-weight: 600; font-size: 12px; }
+th button:hover, th[aria-sort] button { color: var(--acc); }
+th[aria-sort="ascending"] button::after { content: " \\2191"; }
+th[aria-sort="descending"] button::after { content: " \\2193"; }
+.bar { display: inline-block; vertical-align: middle; height: 6px; margin-left: 8px; width: 60px;
+  background: var(--line); border-radius: 3px; overflow: hidden; }
+.bar i { display: block; height: 100%; background: var(--acc); }
+.sw { display: inline-block; width: 10px; height: 10px; border-radius: 3px; margin-right: 8px;
+  vertical-align: -1px; background: var(--c); }
+.toolbar { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin: 0 0 16px;
+  color: var(--faint); font: 12px var(--mono); }
+.toolbar span { margin-right: 6px; letter-spacing: .1em; text-transform: uppercase; }
+.toolbar button { font: 12px/1.5 var(--mono); color: var(--dim); background: var(--panel);
+  border: 1px solid var(--line); border-radius: 999px; padding: 4px 12px; cursor: pointer; }
+.toolbar button:hover { color: var(--ink); border-color: var(--faint); }
+.toolbar button[aria-pressed="true"] { color: #111; background: var(--acc);
+  border-color: var(--acc); }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 540px), 1fr));
+  gap: 22px; }
+.card { background: var(--panel); border: 1px solid var(--line); border-radius: 16px;
+  padding: 20px;
+  display: flex; flex-direction: column; gap: 16px; scroll-margin-top: 16px; }
+.card:target { border-color: var(--acc); }
+.card header { display: flex; align-items: baseline; gap: 10px; flex-wrap: wrap; }
+.card h3 { margin: 0; font: 600 18px/1.2 var(--mono); word-break: break-all; }
+.card h3 a { text-decoration: none; }
+.arch { width: 100%; margin: 2px 0 0; color: var(--faint); font: 12px var(--mono); }
+.badge { font: 600 11px/1 var(--mono); padding: 4px 8px; border-radius: 999px; color: #0e0e12;
+  background: var(--good); letter-spacing: .04em; }
+.rank { margin-left: auto; font: 12px var(--mono); color: var(--faint); }
+.media { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 3fr); gap: 22px;
+  align-items: center; padding: 22px; border-radius: 12px; border: 1px solid var(--line);
+  background: radial-gradient(ellipse at 50% -20%, #30303a, #1b1b22 70%); }
+.media img { box-shadow: 0 12px 30px rgba(0,0,0,.6), 0 0 0 1px rgba(255,255,255,.07); }
+.media .poster img { width: 100%; }
+.media figcaption { font-size: 11px; opacity: .6; text-align: center; margin-top: 8px;
+  font-family: var(--mono); }
+.media figure { margin: 0; }
+.stats { display: grid; grid-template-columns: repeat(5, minmax(0, 1fr)); gap: 1px; margin: 0;
+  background: var(--line); border: 1px solid var(--line); border-radius: 10px; overflow: hidden; }
+.stats div { background: var(--panel2); padding: 9px 10px; }
+.stats dt { font: 11px var(--mono); color: var(--faint); text-transform: uppercase;
+  letter-spacing: .06em; }
+.stats dd { margin: 2px 0 0; font: 600 16px/1.3 var(--mono); font-variant-numeric: tabular-nums;
+  white-space: nowrap; }
+.stats .key dd { color: var(--acc); }
+.curve { margin: 0; }
+.curve figcaption { display: flex; gap: 16px; font: 11px var(--mono); color: var(--faint);
+  margin-top: 4px; }
+.curve figcaption i { display: inline-block; width: 16px; height: 0;
+  border-top: 2px solid var(--c);
+  vertical-align: middle; margin-right: 6px; }
+.curve figcaption i.dash { border-top: 2px dashed var(--faint); }
+.card .chips { margin: 0; }
+.recipes { display: grid; gap: 22px; }
+.recipe { display: flex; flex-direction: column; gap: 16px; padding: 22px; }
+.recipe > header { display: flex; justify-content: space-between; align-items: center; gap: 16px;
+  flex-wrap: wrap; }
+.stats dd small { display: block; font: 11px/1.3 var(--mono); color: var(--faint);
+  overflow: hidden; text-overflow: ellipsis; }
+.facts { grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); }
+.cards.solo { grid-template-columns: minmax(0, 680px); }
+.recipe h2 { margin: 0; font-size: 24px; line-height: 1.15; }
+.recipe h2 a { text-decoration: none; }
+.recipe .name { color: var(--faint); margin: 4px 0 0; }
+.recipe .open { display: inline-block; padding: 8px 16px; border-radius: 999px;
+  background: var(--acc); color: #111; font-weight: 600; text-decoration: none; font-size: 13px; }
+.preview { display: flex; padding: 14px; border-radius: 10px; background: var(--panel2); }
+.empty { color: var(--dim); }
+.tiles { display: grid; gap: 14px;
+  grid-template-columns: repeat(auto-fill, minmax(var(--w), 1fr)); }
+.tiles a { display: flex; flex-direction: column; align-items: center; gap: 4px; padding: 8px;
+  border-radius: 8px; text-decoration: none; background: var(--panel);
+  border: 1px solid var(--line); }
+.tiles a:hover { border-color: var(--acc); }
+.tiles span { font: 11px var(--mono); color: var(--faint); }
+footer { margin-top: 48px; color: var(--faint); font: 12px var(--mono); }
+@media (max-width: 980px) { .compare { grid-template-columns: minmax(0, 1fr); } }
+@media (max-width: 560px) { .media { grid-template-columns: minmax(0, 1fr); }
+  .stats { grid-template-columns: repeat(2, minmax(0, 1fr)); } }
+"""
+
+# Pixel art is shown at a whole number of screen pixels per punk pixel (data-u:
+# image pixels per punk pixel): the largest that fits its box, so every punk
+# pixel stays a crisp square. What cannot fit even at one device pixel per punk
+# pixel is scaled smoothly instead of aliasing.
+FIT_JS = """
+function fitPixels() {
+  const dpr = window.devicePixelRatio || 1;
+  for (const img of document.querySelectorAll('img[data-u]')) {
+    const nw = +img.getAttribute('width'), u = +img.dataset.u, zoom = +(img.dataset.zoom || 1);
+    const cs = getComputedStyle(img.parentElement);
+    const box = img.parentElement.clientWidth - parseFloat(cs.paddingLeft)
+      - parseFloat(cs.paddingRight);
+    if (!nw || !u || !box) continue;
+    const m = Math.min(Math.floor(box * u / nw * dpr) / dpr, u * zoom);
+    const soft = m * dpr < 1;
+    img.classList.toggle('soft', soft);
+    img.style.width = soft ? '100%' : (nw * m / u) + 'px';
+  }
+}
+window.addEventListener('resize', fitPixels);
+fitPixels();
 """
 
 SORT_JS = """
+let sortState = { key: 'order', dir: 1 };
 function sortBy(key, dir) {
-  const grid = document.getElementById('variants');
-  const cards = Array.from(grid.children);
-  cards.sort((a, b) => dir * (parseFloat(a.dataset[key]) - parseFloat(b.dataset[key])));
-  cards.forEach(c => grid.appendChild(c));
+  if (dir === undefined) dir = sortState.key === key ? -sortState.dir : 1;
+  sortState = { key, dir };
+  for (const id of ['variants', 'board']) {
+    const box = document.getElementById(id);
+    if (!box) continue;
+    const items = Array.from(box.children);
+    items.sort((a, b) => {
+      const x = a.dataset[key], y = b.dataset[key];
+      if (key === 'name') return dir * x.localeCompare(y);
+      const fx = x === '' ? NaN : +x, fy = y === '' ? NaN : +y;
+      if (isNaN(fx) || isNaN(fy)) return isNaN(fx) - isNaN(fy);  // missing figures last
+      return dir * (fx - fy) || (+a.dataset.order - +b.dataset.order);
+    });
+    items.forEach(el => box.appendChild(el));
+  }
+  for (const b of document.querySelectorAll('[data-sort]')) {
+    const on = b.dataset.sort === key;
+    b.setAttribute('aria-pressed', on);
+    const th = b.closest('th');
+    if (th) { if (on) th.setAttribute('aria-sort', dir > 0 ? 'ascending' : 'descending');
+              else th.removeAttribute('aria-sort'); }
+    const arrow = b.querySelector('i');
+    if (arrow) arrow.textContent = on && key !== 'order' ? (dir > 0 ? ' \\u2191' : ' \\u2193') : '';
+  }
+}
+document.addEventListener('click', ev => {
+  const b = ev.target.closest('[data-sort]');
+  if (b) sortBy(b.dataset.sort);
+});
+function focusRun(name) {
+  const svg = document.getElementById('runs');
+  if (!svg) return;
+  svg.classList.toggle('focus', !!name);
+  for (const p of svg.querySelectorAll('.run')) p.classList.toggle('on', p.dataset.v === name);
+}
+for (const el of document.querySelectorAll('[data-name]')) {
+  el.addEventListener('mouseenter', () => focusRun(el.dataset.name));
+  el.addEventListener('mouseleave', () => focusRun(''));
 }
 """
 
+# ---------------------------------------------------------------- helpers
 
-def _fmt(v: Any, digits: int = 4) -> str:
-    if isinstance(v, float):
-        return f"{v:.{digits}f}"
-    if isinstance(v, int):
-        return f"{v:,}"
-    return html.escape(str(v))
+e = html.escape
 
 
-def _card(v: Variant, folder: Path, row: dict[str, Any]) -> str:
-    e = html.escape
-    n = e(v.name)
-    poster = next(
-        (f"{n}/poster.{x}" for x in ("png", "tiff", "pdf") if (folder / f"poster.{x}").exists()), ""
-    )
-    extra = [f"{n}/{p.name}" for p in sorted(folder.glob("poster.*")) if p.suffix != ".png"]
-    extra += [f"{n}/{p.name}" for p in sorted(folder.glob("progress.*")) if p.suffix != ".gif"]
-    val = row.get("val_loss")
-    val_key = val if isinstance(val, float) else 1e9
-    figures = "".join(
-        f"<tr><td>{label}</td><td>{_fmt(row.get(key))}</td></tr>"
-        for label, key in (
-            ("parameters", "params"),
-            ("epochs", "epochs"),
-            ("final loss", "loss"),
-            ("final val_loss", "val_loss"),
-            ("training seconds", "seconds"),
+def _href(*parts: str) -> str:
+    """A relative URL from path parts, percent-encoded and HTML-escaped."""
+    return e("/".join(quote(p) for p in parts))
+
+
+def image_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) from a PNG or GIF header, or None (no Pillow needed)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(26)
+    except OSError:
+        return None
+    if head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR":
+        return struct.unpack(">II", head[16:24])
+    if head[:4] == b"GIF8":
+        return struct.unpack("<HH", head[6:10])
+    return None
+
+
+def _img(src: str, path: Path, alt: str, cls: str = "", unit: int = 0, zoom: int = 1) -> str:
+    size = image_size(path)
+    attrs = f' width="{size[0]}" height="{size[1]}"' if size else ""
+    if unit:
+        attrs += f' data-u="{unit}" data-zoom="{zoom}"'
+    cls_attr = f' class="{cls}"' if cls else ""
+    return f'<img src="{src}" alt="{e(alt)}"{cls_attr}{attrs}>'
+
+
+def _size(path: Path) -> str:
+    n = float(path.stat().st_size)
+    for unit in ("B", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return ""  # pragma: no cover
+
+
+def fmt_loss(v: Any) -> str:
+    """A loss as shown in the galleries: 4 decimals, or 3 significant digits when tiny."""
+    if not isinstance(v, int | float) or isinstance(v, bool) or not math.isfinite(v):
+        return "\u2013"
+    return f"{v:.4f}" if abs(v) >= 0.001 or v == 0 else f"{v:.2e}"
+
+
+def fmt_int(v: Any) -> str:
+    return f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else "\u2013"
+
+
+def fmt_seconds(v: Any) -> str:
+    if not isinstance(v, int | float) or isinstance(v, bool) or not math.isfinite(v):
+        return "\u2013"
+    if v < 100:
+        return f"{v:.1f} s"
+    m, s = divmod(round(v), 60)
+    return f"{m} min {s:02d} s" if m < 60 else f"{m // 60} h {m % 60:02d} min"
+
+
+def _data(v: Any) -> str:
+    """A figure as a data-* attribute for sorting ('' when missing)."""
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+        return ""
+    return repr(v)
+
+
+def _finite(values: Iterable[Any]) -> list[float]:
+    return [
+        float(v)
+        for v in values
+        if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+    ]
+
+
+def read_history(folder: Path) -> list[dict[str, float]]:
+    """history.csv rows (epoch, loss, val_loss, seconds); [] when missing or unreadable."""
+    try:
+        lines = (folder / "history.csv").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
+    rows = []
+    for line in lines[1:]:
+        try:
+            ep, loss, val, sec = line.split(",")
+            rows.append(
+                {
+                    "epoch": int(ep),
+                    "loss": float(loss),
+                    "val_loss": float(val),
+                    "seconds": float(sec),
+                }
+            )
+        except ValueError:
+            continue
+    return rows
+
+
+def nice_ticks(lo: float, hi: float, count: int = 4) -> list[float]:
+    """Round tick values covering [lo, hi]."""
+    if not hi > lo:
+        return [lo]
+    raw = (hi - lo) / count
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    first, last = math.floor(lo / step + 1e-9), math.ceil(hi / step - 1e-9)
+    return [round(k * step, 10) for k in range(first, last + 1)]
+
+
+def _tick_label(t: float, step: float) -> str:
+    digits = max(0, -math.floor(math.log10(step))) if step > 0 else 2
+    return f"{t:.{digits}f}"
+
+
+def _chart(
+    runs: Sequence[tuple[str, str, list[dict[str, float]], str]],
+    width: int,
+    height: int,
+    svg_id: str = "",
+    dashed_loss: bool = False,
+) -> str:
+    """An SVG line chart: runs of (name, colour, history, key) share the axes."""
+    points = [(h["epoch"], h[key]) for _, _, hist, key in runs for h in hist]
+    if dashed_loss:
+        points += [(h["epoch"], h["loss"]) for _, _, hist, _ in runs for h in hist]
+    ys = _finite(y for _, y in points)
+    if not ys:
+        return '<p class="empty">no history</p>'
+    max_ep = max(int(x) for x, _ in points)
+    ticks = nice_ticks(min(ys), max(ys), 6)
+    lo, hi = ticks[0], ticks[-1] if len(ticks) > 1 else ticks[0] + 1
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1
+    left, right, top, bottom = 46, 10, 8, 24
+    pw, ph = width - left - right, height - top - bottom
+
+    def x(ep: float) -> float:
+        return left + (pw * (ep - 1) / (max_ep - 1) if max_ep > 1 else pw / 2)
+
+    def y(v: float) -> float:
+        return top + ph * (1 - (v - lo) / (hi - lo))
+
+    out = [
+        f'<svg{f" id={chr(34)}{svg_id}{chr(34)}" if svg_id else ""} viewBox="0 0 {width} {height}" '
+        'role="img" aria-label="loss per epoch">'
+    ]
+    for t in ticks:
+        out.append(
+            f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}"/>'
+            f'<text x="{left - 6}" y="{y(t) + 4:.1f}" text-anchor="end">'
+            f"{_tick_label(t, step)}</text>"
         )
+    ep_ticks = sorted(
+        {1, max_ep} | set(nice_ticks(1, max_ep, 6) if max_ep > 6 else range(1, max_ep + 1))
     )
-    links = " · ".join(
-        [
-            f'<a href="{poster}">poster</a>',
-            f'<a href="{n}/series/">series</a>',
-            f'<a href="{n}/recipe.toml">recipe.toml</a>',
-            f'<a href="{n}/history.csv">history.csv</a>',
-            f'<a href="{n}/model.keras">model.keras</a>',
-            f'<a href="{n}/manifest.json">manifest</a>',
-        ]
-        + [f'<a href="{x}">{e(Path(x).name)}</a>' for x in extra]
+    for t in ep_ticks:
+        if 1 <= t <= max_ep and float(t).is_integer():
+            out.append(
+                f'<text x="{x(t):.1f}" y="{height - 6}" text-anchor="middle">{int(t)}</text>'
+            )
+    for name, colour, hist, key in runs:
+        for k, cls, stroke in (("loss", "loss", ""), (key, "run", colour)):
+            if cls == "loss" and not dashed_loss:
+                continue
+            pts = [(h["epoch"], h[k]) for h in hist if math.isfinite(h[k])]
+            if not pts:
+                continue
+            style = f' style="stroke:{stroke}"' if stroke else ""
+            coords = " ".join(f"{x(a):.1f},{y(b):.1f}" for a, b in pts)
+            out.append(
+                f'<polyline class="{cls}" data-v="{e(name)}"{style} points="{coords}">'
+                f"<title>{e(name)} {k}</title></polyline>"
+            )
+            if cls == "run":
+                for a, b in pts if len(pts) <= 30 else pts[-1:]:
+                    out.append(
+                        f'<circle cx="{x(a):.1f}" cy="{y(b):.1f}" r="2.5" fill="{stroke}">'
+                        f"<title>{e(name)}: epoch {int(a)}, {k} {fmt_loss(b)}</title></circle>"
+                    )
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _kernel(layer: Layer) -> str:
+    kh, kw = layer.kernel
+    k = f"{kh}" if kh == kw else f"{kh}x{kw}"
+    sh, sw = layer.strides
+    return k if (sh, sw) == (1, 1) else f"{k}/{sh if sh == sw else f'{sh}x{sw}'}"
+
+
+def arch(r: Recipe) -> str:
+    """A one-line sketch of the network, e.g. '32·16·8 → 8·16·32 k3 · relu · grey'."""
+
+    def side(layers: tuple[Layer, ...]) -> str:
+        ks = {_kernel(layer) for layer in layers}
+        filters = "\u00b7".join(str(layer.filters) for layer in layers)
+        if len(ks) == 1:
+            return f"{filters} k{ks.pop()}"
+        return " ".join(f"{layer.filters}k{_kernel(layer)}" for layer in layers)
+
+    return (
+        f"{side(r.model.encoder)} \u2192 {side(r.model.decoder)} \u00b7 {r.model.activation}"
+        f" \u00b7 {r.data.color} \u00b7 {r.train.optimizer} {r.train.learning_rate:g}"
     )
-    return f"""<article class="card" data-val="{val_key}" data-params="{row.get("params", 0)}">
-<h2>{n}</h2>
-<div class="pics">
-  <a href="{poster}"><img src="{poster}" alt="poster of {n}" loading="lazy"></a>
-  <a href="{n}/progress.gif"><img src="{n}/progress.gif" alt="training progress of {n}"></a>
+
+
+def _page(title: str, body: str, script: str = "") -> str:
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="punkforge">
+<title>{e(title)}</title>
+<style>{CSS}</style></head>
+<body>
+{body}
+<footer>made with punkforge</footer>
+<script>{FIT_JS}{script}</script>
+</body></html>
+"""
+
+
+# ---------------------------------------------------------------- artefacts
+
+
+def thumb_factor(width: int, scale: int) -> tuple[int, bool]:
+    """(shrink factor, aligned) for a poster `width` px wide with punks scaled by `scale`.
+
+    Aligned: the factor divides the tile scale, so (cropped to the tile grid's
+    phase) every punk pixel becomes whole thumbnail pixels: the thumbnail is
+    as crisp as the poster. The largest such factor that keeps the thumbnail
+    at least THUMB_MIN wide wins; when even that leaves it wider than
+    THUMB_MAX (tiny punks on a huge page), a plain box filter to THUMB_BOX.
+    """
+    f = next((d for d in range(scale, 0, -1) if scale % d == 0 and width // d >= THUMB_MIN), 1)
+    if width // f > THUMB_MAX:
+        return max(1, math.ceil(width / THUMB_BOX)), False
+    return f, True
+
+
+def write_poster_thumb(poster: Any, grid_xy: tuple[int, int], scale: int, path: Path) -> Path:
+    """poster-thumb.png: the (H, W, 3) uint8 poster shrunk by a box filter (see thumb_factor)."""
+    import numpy as np
+    from PIL import Image
+
+    from punkforge.render import save_png
+
+    h, w = poster.shape[:2]
+    f, aligned = thumb_factor(w, scale)
+    x0, y0 = (grid_xy[0] % f, grid_xy[1] % f) if aligned else (0, 0)
+    w2, h2 = (w - x0) // f * f, (h - y0) // f * f
+    img = Image.fromarray(np.ascontiguousarray(poster[y0 : y0 + h2, x0 : x0 + w2]))
+    if f > 1:
+        img = img.reduce(f)
+    return save_png(np.asarray(img), path)
+
+
+def write_series_page(
+    series: Path, ids: Iterable[Any], scale: int, pairs: bool, title: str, variant: str
+) -> Path:
+    """series/index.html: every series image on one page, in punk id order.
+
+    Images load lazily and show at SERIES_SHOWN screen px per punk pixel, so a
+    thousand of them cost one small page.
+    """
+    from punkforge.render.compose import PAIR_GAP
+
+    w_src = 2 * 24 + PAIR_GAP if pairs else 24
+    w, h = w_src * SERIES_SHOWN, 24 * SERIES_SHOWN
+    names = [f"punk-{int(i)}.png" for i in ids]
+    tiles = "\n".join(
+        f'<a href="{n}"><img class="px" src="{n}" width="{w}" height="{h}" alt="punk '
+        f'{n[5:-4]}" loading="lazy" decoding="async"><span>{n[5:-4]}</span></a>'
+        for n in names
+    )
+    body = f"""<header class="top">
+<nav class="crumbs"><a href="../../../index.html">punkforge</a> /
+<a href="../../index.html">{e(title)}</a> /
+<a href="../../index.html#v-{e(variant)}">{e(variant)}</a> / series</nav>
+<h1>{e(variant)} <span style="color:var(--faint)">series</span></h1>
+<p class="lede"><b>{len(names):,}</b> devolved test punks, each a PNG at {scale}&times; scale
+({w_src * scale}&times;{24 * scale} px). Click one for the full-size file.</p>
+</header>
+<main class="tiles" style="--w:{w + 18}px">
+{tiles}
+</main>"""
+    return files.write_text(series / SERIES_PAGE, _page(f"{title} - {variant} series", body))
+
+
+# ---------------------------------------------------------------- recipe page
+
+
+def _chips(items: list[tuple[str, Path, str]]) -> str:
+    """File links that exist: (label, path on disk, href)."""
+    out = [
+        f'<li><a href="{href}">{e(label)}<small>{_size(path)}</small></a></li>'
+        for label, path, href in items
+        if path.is_file()
+    ]
+    return f'<ul class="chips">{"".join(out)}</ul>'
+
+
+def _sort_attrs(name: str, order: int, row: dict[str, Any]) -> str:
+    """data-* attributes the sort buttons read (raw figures, '' when missing)."""
+    figures = "".join(
+        f' data-{k}="{_data(row.get(k))}"'
+        for k in ("val_loss", "loss", "params", "epochs", "seconds")
+    )
+    return f' data-name="{e(name)}" data-order="{order}"{figures}'
+
+
+def _card(v: Variant, out: Path, row: dict[str, Any], order: int, colour: str, rank: int,
+          total: int) -> str:  # fmt: skip
+    name = v.name
+    folder = out / name
+    r = v.recipe
+    u = _href(name)
+    poster_file = next(
+        (f for f in ("poster.png", "poster.tiff", "poster.pdf") if (folder / f).is_file()), ""
+    )
+    poster_href = f"{u}/{poster_file}" if poster_file else ""
+    if (folder / THUMB).is_file():
+        thumb = _img(f"{u}/{THUMB}", folder / THUMB, f"poster of {name}")
+    elif (folder / "poster.png").is_file():  # made before thumbnails existed
+        thumb = _img(f"{u}/poster.png", folder / "poster.png", f"poster of {name}")
+    else:
+        thumb = ""
+    if thumb and poster_href:
+        thumb = f'<a href="{poster_href}">{thumb}</a>'
+    progress = next((f for f in ("progress.gif", "progress.webp") if (folder / f).is_file()), "")
+    gif = ""
+    if progress:
+        alt = f"{name} learning, epoch by epoch"
+        img = _img(f"{u}/{progress}", folder / progress, alt, "px", r.render.gif.scale, 2)
+        gif = f'<a class="fit" href="{u}/{progress}">{img}</a>'
+    val = row.get("val_loss")
+    badge = '<span class="badge">best val_loss</span>' if rank == 1 and total > 1 else ""
+    stats = [
+        ("val_loss", fmt_loss(val), "val_loss", "key"),
+        ("loss", fmt_loss(row.get("loss")), "loss", ""),
+        ("params", fmt_int(row.get("params")), "params", ""),
+        ("epochs", fmt_int(row.get("epochs")), "epochs", ""),
+        ("train", fmt_seconds(row.get("seconds")), "seconds", ""),
+    ]
+    stats_html = "".join(
+        f'<div class="{cls}"><dt>{label}</dt><dd data-f="{key}">{value}</dd></div>'
+        for label, value, key, cls in stats
+    )
+    hist = read_history(folder)
+    curve = _chart([(name, colour, hist, "val_loss")], 520, 150, dashed_loss=True)
+    series_dir = folder / "series"
+    n_series = len(list(series_dir.glob("punk-*.png"))) if series_dir.is_dir() else 0
+    if (series_dir / SERIES_PAGE).is_file():
+        series_href, series_path = f"{u}/series/{SERIES_PAGE}", series_dir / SERIES_PAGE
+    else:
+        first = min(series_dir.glob("punk-*.png"), default=None) if n_series else None
+        series_href = f"{u}/series/{_href(first.name)}" if first else ""
+        series_path = first if first else folder / "series"
+    chips = [
+        (f"poster.{x}", folder / f"poster.{x}", f"{u}/poster.{x}") for x in ("png", "tiff", "pdf")
+    ]
+    chips += [
+        (f"progress.{x}", folder / f"progress.{x}", f"{u}/progress.{x}")
+        for x in ("gif", "webp", "mp4")
+    ]
+    chips += [(f"series \u00b7 {n_series:,}", series_path, series_href)] if series_href else []
+    chips += [(f, folder / f, f"{u}/{f}") for f in VARIANT_FILES]
+    return f"""<article class="card" id="v-{e(name)}"{_sort_attrs(name, order, row)}>
+<header><h3><span class="sw" style="--c:{colour}"></span>
+<a href="#v-{e(name)}">{e(name)}</a></h3>{badge}
+<span class="rank" title="rank by val_loss">#{rank} of {total}</span>
+<p class="arch">{e(arch(r))}</p></header>
+<div class="media">
+<figure class="poster">{thumb}</figure>
+<figure>{gif}</figure>
 </div>
-<a href="{n}/loss.png">
-  <img class="loss" src="{n}/loss.png" alt="loss curve of {n}" loading="lazy"></a>
-<table>{figures}</table>
-<div class="links">{links}</div>
+<dl class="stats">{stats_html}</dl>
+<figure class="curve">{curve}
+<figcaption><span><i style="--c:{colour}"></i>val_loss</span><span><i class="dash"></i>loss</span>
+<span style="margin-left:auto">per epoch</span></figcaption></figure>
+{_chips(chips)}
 </article>"""
+
+
+def _ranks(rows: dict[str, dict[str, Any]]) -> dict[str, int]:
+    def key(name: str) -> tuple[bool, float]:
+        v = rows[name].get("val_loss")
+        ok = bool(_finite([v]))
+        return (not ok, float(v) if ok else 0.0)
+
+    return {name: i + 1 for i, name in enumerate(sorted(rows, key=key))}
 
 
 def write_recipe_index(
     rf: RecipeFile, out: Path, done: list[Variant], summary: dict[str, Any]
 ) -> Path:
     """outputs/<name>/index.html for the finished variants."""
-    e = html.escape
-    cards = "\n".join(_card(v, out / v.name, summary["variants"][v.name]) for v in done)
-    page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{e(rf.title)} - punkforge</title><style>{CSS}</style></head>
-<body>
-<header><h1>{e(rf.title)}</h1>
-<p>{len(done)} variant{"s" if len(done) != 1 else ""} of <code>{e(rf.path)}</code> ·
-<a href="summary.json">summary.json</a> · <a href="../index.html">all recipes</a></p></header>
-<div class="sheet"><a href="variants.png"><img src="variants.png" alt="comparison sheet"></a></div>
-<div class="bar">sort by
-<button onclick="sortBy('val', 1)">val_loss ↑</button>
-<button onclick="sortBy('val', -1)">val_loss ↓</button>
-<button onclick="sortBy('params', 1)">parameters</button></div>
-<main class="grid" id="variants">
+    rows = {v.name: summary["variants"].get(v.name, {}) for v in done}
+    ranks = _ranks(rows)
+    colours = {v.name: PALETTE[i % len(PALETTE)] for i, v in enumerate(done)}
+    vals = _finite(r.get("val_loss") for r in rows.values())
+    vmax = max(vals) if vals else 1.0
+    best = min(rows, key=lambda n: ranks[n]) if rows else ""
+    n = len(done)
+    cards = "\n".join(
+        _card(v, out, rows[v.name], i, colours[v.name], ranks[v.name], n)
+        for i, v in enumerate(done)
+    )
+    board = []
+    for i, v in enumerate(done):
+        row = rows[v.name]
+        val = row.get("val_loss")
+        bar = ""
+        if _finite([val]) and vmax > 0:
+            bar = f'<span class="bar"><i style="width:{100 * float(val) / vmax:.1f}%"></i></span>'
+        top = ' class="top1"' if ranks[v.name] == 1 and n > 1 else ""
+        board.append(
+            f"<tr{top}{_sort_attrs(v.name, i, row)}>"
+            f"<td>{ranks[v.name]}</td>"
+            f'<td><span class="sw" style="--c:{colours[v.name]}"></span>'
+            f'<a href="#v-{e(v.name)}">{e(v.name)}</a></td>'
+            f"<td>{fmt_int(row.get('params'))}</td><td>{fmt_int(row.get('epochs'))}</td>"
+            f"<td>{fmt_loss(row.get('loss'))}</td><td>{fmt_loss(val)}{bar}</td>"
+            f"<td>{fmt_seconds(row.get('seconds'))}</td></tr>"
+        )
+    heads = [("order", "#"), ("name", "variant"), ("params", "params"), ("epochs", "epochs"),
+             ("loss", "loss"), ("val_loss", "val_loss"), ("seconds", "train")]  # fmt: skip
+    thead = "".join(
+        f'<th><button type="button" data-sort="{k}">{label}</button></th>' for k, label in heads
+    )
+    runs = [(v.name, colours[v.name], read_history(out / v.name), "val_loss") for v in done]
+    chart = _chart(runs, 520, 300, svg_id="runs")
+    buttons = "".join(
+        f'<button type="button" data-sort="{k}" aria-pressed="{str(k == "order").lower()}">'
+        f"{label}<i></i></button>"
+        for k, label in (("order", "recipe order"), ("val_loss", "val_loss"), ("loss", "loss"),
+                         ("params", "parameters"), ("epochs", "epochs"), ("seconds", "train time"),
+                         ("name", "name"))
+    )  # fmt: skip
+    compare = toolbar = ""
+    if n > 1:  # one variant has nothing to compare or sort
+        compare = f"""<h2 class="section">Compare</h2>
+<div class="compare">
+<div class="panel"><h3>val_loss per epoch</h3>{chart}</div>
+<div class="panel scroll"><h3>Figures</h3><table><thead><tr>{thead}</tr></thead>
+<tbody id="board">{"".join(board)}</tbody></table></div>
+</div>"""
+        toolbar = f'<div class="toolbar"><span>sort</span>{buttons}</div>'
+    sheet = ""
+    if (out / "variants.png").is_file() and done:
+        bg = e(done[0].recipe.render.poster.background) if done else "#000"
+        img = _img("variants.png", out / "variants.png", "comparison sheet", "px", SHEET_UNIT, 1)
+        sheet = f"""<h2 class="section">Comparison sheet</h2>
+<figure class="sheet" style="background:{bg}"><a class="fit" href="variants.png">{img}</a>
+<figcaption style="color:{_contrast(done[0].recipe.render.poster.background)}">
+The same sample punks: originals on top, then one row per variant.</figcaption></figure>"""
+    best_txt = ""
+    if vals and best:
+        best_txt = (
+            f' &middot; best val_loss <b class="best">{fmt_loss(rows[best].get("val_loss"))}</b>'
+            f' (<a href="#v-{e(best)}">{e(best)}</a>)'
+        )
+    body = f"""<header class="top">
+<nav class="crumbs"><a href="../index.html">punkforge</a> / {e(rf.name)}</nav>
+<h1>{e(rf.title)}</h1>
+<p class="lede"><b>{n}</b> variant{"s" if n != 1 else ""} of <code>{e(rf.path)}</code>{best_txt}</p>
+{_chips([(f, out / f, f) for f in ("summary.json", "variants.png")])}
+</header>
+{sheet}
+{compare}
+<h2 class="section">Variant{"s" if n != 1 else ""}</h2>
+{toolbar}
+<main class="cards{" solo" if n == 1 else ""}" id="variants">
 {cards}
-</main>
-<script>{SORT_JS}</script>
-</body></html>
-"""
-    return files.write_text(out / "index.html", page)
+</main>"""
+    return files.write_text(out / "index.html", _page(f"{rf.title} - punkforge", body, SORT_JS))
+
+
+def _contrast(colour: str) -> str:
+    """Dark or light ink for text on `colour` ('#rrggbb')."""
+    try:
+        r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    except ValueError:
+        return "#ffffff"
+    return "#111111" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 140 else "#f0f0f0"
+
+
+# ---------------------------------------------------------------- root page
 
 
 def write_root_index(root: Path) -> Path:
     """outputs/index.html listing every recipe folder that has a summary.json."""
-    e = html.escape
     items = []
+    total = 0
     for summary_path in sorted(root.glob("*/summary.json")):
         try:
-            s = json.loads(summary_path.read_text())
-        except (OSError, ValueError):
+            s = json.loads(summary_path.read_text(encoding="utf-8"))
+            variants = dict(s.get("variants", {}))
+        except (OSError, ValueError, TypeError, AttributeError):
             continue
-        name = summary_path.parent.name
-        vals = [v.get("val_loss") for v in s.get("variants", {}).values()]
-        vals = [v for v in vals if isinstance(v, float)]
-        best = f" · best val_loss {min(vals):.4f}" if vals else ""
-        items.append(
-            f'<li><h2><a href="{e(name)}/index.html">{e(s.get("title", name))}</a></h2>'
-            f"<p>{len(s.get('variants', {}))} variants{best}</p>"
-            f'<a href="{e(name)}/index.html">'
-            f'<img src="{e(name)}/variants.png" alt="{e(name)}"></a></li>'
+        folder = summary_path.parent
+        name = folder.name
+        u = _href(name)
+        total += len(variants)
+        ranked = sorted(
+            (float(r["val_loss"]), k)
+            for k, r in variants.items()
+            if isinstance(r, dict) and _finite([r.get("val_loss")])
         )
-    page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>punkforge outputs</title><style>{CSS}</style></head>
-<body><header><h1>punkforge</h1><p>{len(items)} recipe{"s" if len(items) != 1 else ""}</p></header>
-<ul class="recipes">{"".join(items)}</ul></body></html>
-"""
-    return files.write_text(root / "index.html", page)
+        facts = [("variants", f"{len(variants):,}", "")]
+        if ranked:
+            facts.append(("best val_loss", fmt_loss(ranked[0][0]), ranked[0][1]))
+        rows = [r for r in variants.values() if isinstance(r, dict)]
+        for key, label in (("params", "parameters"), ("epochs", "epochs")):
+            nums = sorted({r.get(key) for r in rows if isinstance(r.get(key), int)})
+            if nums:
+                span = (
+                    fmt_int(nums[0])
+                    if len(nums) == 1
+                    else f"{fmt_int(nums[0])}\u2013{fmt_int(nums[-1])}"
+                )
+                facts.append((label, span, ""))
+        secs = _finite(r.get("seconds") for r in rows)
+        if secs:
+            facts.append(("training", fmt_seconds(sum(secs)), "all variants"))
+        dl = "".join(
+            f"<div><dt>{e(k)}</dt><dd>{e(v)}"
+            + (f"<small>{e(sub)}</small>" if sub else "")
+            + "</dd></div>"
+            for k, v, sub in facts
+        )
+        preview = ""
+        if (folder / "variants.png").is_file():
+            img = _img(f"{u}/variants.png", folder / "variants.png", f"comparison sheet of {name}",
+                       "px", SHEET_UNIT, 1)  # fmt: skip
+            preview = f'<a class="preview fit" href="{u}/index.html">{img}</a>'
+        title = s.get("title") or name
+        items.append(
+            f'<article class="recipe panel"><header><div>'
+            f'<h2><a href="{u}/index.html">{e(str(title))}</a></h2>'
+            f'<p class="name mono">{e(name)}</p></div>'
+            f'<a class="open" href="{u}/index.html">Open gallery \u2192</a></header>'
+            f'<dl class="stats facts">{dl}</dl>{preview}</article>'
+        )
+    n = len(items)
+    listing = "\n".join(items) if items else '<p class="empty">Nothing rendered yet.</p>'
+    body = f"""<header class="top">
+<nav class="crumbs">punkforge</nav>
+<h1>Devolved punks</h1>
+<p class="lede"><b>{n}</b> recipe{"s" if n != 1 else ""} &middot;
+<b>{total}</b> variant{"s" if total != 1 else ""}.
+Each gallery shows every variant's poster, training GIF, loss curve and files.</p>
+</header>
+<main class="recipes">
+{listing}
+</main>"""
+    return files.write_text(root / "index.html", _page("punkforge outputs", body))

@@ -214,7 +214,7 @@ def read_history(folder: Path) -> list[dict[str, float]]:
 
 def _render_variant(v: Variant, folder: Path, ui: RunUI, t_train: float | None) -> None:
     """Every picture of one variant, from its saved arrays (never TensorFlow)."""
-    from punkforge import render
+    from punkforge import gallery, render
 
     r = v.recipe
     cfg = r.render
@@ -236,6 +236,8 @@ def _render_variant(v: Variant, folder: Path, ui: RunUI, t_train: float | None) 
     _remove_unlisted(folder, "progress", cfg.gif.formats)
     poster = render.make_poster(devolved, originals, cfg.poster, caption)
     render.save_poster(poster, folder / "poster", cfg.poster, title=caption)
+    g = render.poster_geometry(len(devolved), cfg.poster)  # the gallery's poster-thumb.png
+    gallery.write_poster_thumb(poster, (g.grid_x, g.grid_y), g.scale, folder / gallery.THUMB)
     del poster
     series = folder / "series"
     wanted = {f"punk-{int(i)}.png" for i in ids}
@@ -244,6 +246,9 @@ def _render_variant(v: Variant, folder: Path, ui: RunUI, t_train: float | None) 
             if p.name not in wanted:
                 p.unlink()
     render.save_series(devolved, originals, ids, series, cfg.series, bg)
+    gallery.write_series_page(
+        series, ids, cfg.series.scale, cfg.series.layout == "pairs", r.display_title, v.name
+    )
     frames = render.make_gif_frames(
         snaps["images"], [int(e) for e in snaps["epochs"]], epochs, cfg.gif, bg
     )
