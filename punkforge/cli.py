@@ -44,7 +44,10 @@ OutOpt = Annotated[Path, typer.Option("--out", help="Outputs root folder.")]
 def _console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False)
+    stream = sys.stderr if stderr else sys.stdout
+    # Piped or logged output has no terminal width: don't squeeze tables into 80 columns.
+    width = None if stream.isatty() or os.environ.get("COLUMNS") else 160
+    return Console(stderr=stderr, highlight=False, width=width)
 
 
 def _fail(err: PunkforgeError) -> typer.Exit:

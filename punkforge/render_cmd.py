@@ -7,6 +7,7 @@ re-rendered even after its recipe file changed or moved.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from punkforge.errors import RecipeError
@@ -29,8 +30,17 @@ def load_target(target: Path, out: Path, sets: list[str]) -> tuple[RecipeFile, P
                 f"{target}: no variant folders with a recipe.toml here. Name a run folder "
                 "(outputs/<name>) or a recipe file."
             )
+        # Keep the recipe's own order and source, as the last run recorded them.
+        source, order = str(target), [v.name for v in variants]
+        try:
+            summary = json.loads((target / "summary.json").read_text())
+            source = str(summary.get("source", source))
+            order = list(summary.get("variants", {})) or order
+        except (OSError, ValueError):
+            pass
+        variants.sort(key=lambda v: order.index(v.name) if v.name in order else len(order))
         base = variants[0].recipe
-        return RecipeFile(str(target), base.name, base.display_title, tuple(variants)), target
+        return RecipeFile(source, base.name, base.display_title, tuple(variants)), target
     rf = load_recipe(target, sets)
     folder = out / rf.name
     if not folder.is_dir():

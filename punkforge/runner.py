@@ -149,7 +149,7 @@ def _train_and_devolve(
     punks = punks_cache[ckey]
     if state.epoch < epochs or state.sample < sample:
         ui.step(
-            f"training {epochs} epochs"
+            f"training {epochs} epoch{'s' if epochs != 1 else ''}"
             + (f" (resuming after {state.epoch})" if state.epoch else "")
         )
         train_store(r, punks, store, epochs, sample, ui)
@@ -293,7 +293,11 @@ def _remove_unlisted(folder: Path, stem: str, formats: tuple[str, ...]) -> None:
 def variant_row(v: Variant, folder: Path) -> dict[str, Any]:
     """The variant's line in summary.json and the closing table."""
     m = read_manifest(folder) or {}
-    return {"variant": v.name, **m.get("summary", {}), "folder": str(folder)}
+    try:
+        shown = folder.resolve().relative_to(Path.cwd())
+    except ValueError:
+        shown = folder
+    return {"variant": v.name, **m.get("summary", {}), "folder": str(shown)}
 
 
 def write_recipe_level(rf: RecipeFile, out: Path, ui: RunUI) -> None:
