@@ -29,16 +29,19 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-RecipesArg = Annotated[list[Path], typer.Argument(help="Recipe files (TOML).", show_default=False)]
+RecipesArg = Annotated[
+    list[Path], typer.Argument(help="Recipe files (TOML).", show_default=False, metavar="RECIPE")
+]
 SetOpt = Annotated[
     list[str],
     typer.Option(
         "--set",
         help="Override a key for every variant: KEY=VALUE (VALUE is TOML).",
         show_default=False,
+        metavar="KEY=VALUE",
     ),
 ]
-OutOpt = Annotated[Path, typer.Option("--out", help="Outputs root folder.")]
+OutOpt = Annotated[Path, typer.Option("--out", help="Outputs root folder.", metavar="DIR")]
 
 
 def _console(stderr: bool = False):
@@ -109,7 +112,12 @@ def run(
     recipes: RecipesArg,
     only: Annotated[
         list[str],
-        typer.Option("--only", help="Run only this variant (repeatable).", show_default=False),
+        typer.Option(
+            "--only",
+            help="Run only this variant (repeatable).",
+            show_default=False,
+            metavar="VARIANT",
+        ),
     ] = [],  # noqa: B006
     set_: SetOpt = [],  # noqa: B006
     out: OutOpt = Path("outputs"),
@@ -208,11 +216,20 @@ def list_(recipes: RecipesArg, set_: SetOpt = []) -> None:  # noqa: B006
 def render(
     target: Annotated[
         Path,
-        typer.Argument(help="A recipe file, or a run folder outputs/<name>.", show_default=False),
+        typer.Argument(
+            help="A recipe file, or a run folder outputs/<name>.",
+            show_default=False,
+            metavar="RECIPE_OR_RUN_DIR",
+        ),
     ],
     set_: Annotated[
         list[str],
-        typer.Option("--set", help="Override a render key: render.KEY=VALUE.", show_default=False),
+        typer.Option(
+            "--set",
+            help="Override a render key: render.KEY=VALUE.",
+            show_default=False,
+            metavar="render.KEY=VALUE",
+        ),
     ] = [],  # noqa: B006
     out: OutOpt = Path("outputs"),
 ) -> None:
@@ -248,11 +265,14 @@ def schema() -> None:
 @app.command()
 def new(
     name: Annotated[
-        str, typer.Argument(help="The new recipe's name (a-z 0-9 - _).", show_default=False)
+        str,
+        typer.Argument(
+            help="The new recipe's name (a-z 0-9 - _).", show_default=False, metavar="NAME"
+        ),
     ],
-    folder: Annotated[Path, typer.Option("--dir", help="Where to write NAME.toml.")] = Path(
-        "recipes"
-    ),
+    folder: Annotated[
+        Path, typer.Option("--dir", help="Where to write NAME.toml.", metavar="DIR")
+    ] = Path("recipes"),
 ) -> None:
     """Write a commented starter recipe to recipes/NAME.toml (never overwrites)."""
     from punkforge.starter import write_starter
