@@ -152,10 +152,40 @@ def _train_and_devolve(
             f"training {epochs} epoch{'s' if epochs != 1 else ''}"
             + (f" (resuming after {state.epoch})" if state.epoch else "")
         )
-        train_store(r, punks, store, epochs, sample, ui)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "manifest.json").unlink(missing_ok=True)  # not done until rewritten
+        hooks = _HistoryHooks(ui, store, folder, r.train.epochs)
+        train_store(r, punks, store, epochs, sample, hooks)
     t0 = time.perf_counter()
     devolve_variant(v, punks, store, folder, ui)
     _render_variant(v, folder, ui, t_train=time.perf_counter() - t0)
+
+
+def write_history(folder: Path, history: list[dict[str, float]]) -> None:
+    """history.csv: epoch, loss, val_loss, seconds."""
+    lines = ["epoch,loss,val_loss,seconds"] + [
+        f"{h['epoch']},{h['loss']:.6f},{h['val_loss']:.6f},{h['seconds']:.3f}" for h in history
+    ]
+    files.write_text(folder / "history.csv", "\n".join(lines) + "\n")
+
+
+class _HistoryHooks:
+    """The UI's hooks, plus the variant's history.csv rewritten as each epoch ends."""
+
+    def __init__(self, ui: RunUI, store: Path, folder: Path, epochs: int) -> None:
+        self.ui, self.store, self.folder, self.epochs = ui, store, folder, epochs
+
+    def epoch_start(self, epoch: int, epochs: int, batches: int) -> None:
+        self.ui.epoch_start(epoch, epochs, batches)
+
+    def batch_end(self, batch: int, loss: float) -> None:
+        self.ui.batch_end(batch, loss)
+
+    def epoch_end(self, epoch: int, epochs: int, row: dict[str, float]) -> None:
+        # the store has just committed this epoch (state.json), resumed epochs included
+        rows = [h for h in read_state(self.store).history if h["epoch"] <= self.epochs]
+        write_history(self.folder, rows)
+        self.ui.epoch_end(epoch, epochs, row)
 
 
 def devolve_variant(v: Variant, punks: Any, store: Path, folder: Path, ui: RunUI) -> None:
@@ -184,11 +214,7 @@ def devolve_variant(v: Variant, punks: Any, store: Path, folder: Path, ui: RunUI
         originals=to_uint8(punks.test),
     )
     select_snapshots(r, store, folder)
-    history = [h for h in state.history if h["epoch"] <= epochs]
-    lines = ["epoch,loss,val_loss,seconds"] + [
-        f"{h['epoch']},{h['loss']:.6f},{h['val_loss']:.6f},{h['seconds']:.3f}" for h in history
-    ]
-    files.write_text(folder / "history.csv", "\n".join(lines) + "\n")
+    write_history(folder, [h for h in state.history if h["epoch"] <= epochs])
 
 
 def select_snapshots(r: Recipe, store: Path, folder: Path) -> None:

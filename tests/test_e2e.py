@@ -172,6 +172,10 @@ def test_kill_9_then_resume_is_byte_identical(tmp_path: Path) -> None:
         time.sleep(0.05)
     proc.wait()
     assert killed_at is not None and killed_at < 4, "the run finished before it could be killed"
+    # history.csv grows as epochs finish (the kill may land just before its rewrite)
+    partial = (cut / "devolved-punks" / "base" / "history.csv").read_text().splitlines()
+    assert len(partial) >= killed_at and partial[0] == "epoch,loss,val_loss,seconds"
+    assert not (cut / "devolved-punks" / "base" / "manifest.json").exists()
 
     res = punkforge("run", str(RECIPE), *args, "--out", str(cut))
     assert res.returncode == 0, res.stderr
