@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from punkforge import files
 from punkforge.gallery_assets import CSS, FIT_JS, PALETTE, SORT_JS
+from punkforge.outputs import read_history
 from punkforge.recipe import Layer, Recipe, Variant
 from punkforge.recipe_load import RecipeFile
 
@@ -108,29 +109,6 @@ def _finite(values: Iterable[Any]) -> list[float]:
         for v in values
         if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
     ]
-
-
-def read_history(folder: Path) -> list[dict[str, float]]:
-    """history.csv rows (epoch, loss, val_loss, seconds); [] when missing or unreadable."""
-    try:
-        lines = (folder / "history.csv").read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return []
-    rows = []
-    for line in lines[1:]:
-        try:
-            ep, loss, val, sec = line.split(",")
-            rows.append(
-                {
-                    "epoch": int(ep),
-                    "loss": float(loss),
-                    "val_loss": float(val),
-                    "seconds": float(sec),
-                }
-            )
-        except ValueError:
-            continue
-    return rows
 
 
 def nice_ticks(lo: float, hi: float, count: int = 4) -> list[float]:

@@ -24,12 +24,14 @@ from punkforge.errors import PunkforgeError, RunError
 from punkforge.outputs import (
     TRAIN_DIR,
     manifest_intact,
+    read_history,
     read_manifest,
     recipe_sha,
     resolved_toml,
     run_lock,
     safe_child,
     versions,
+    write_history,
 )
 from punkforge.recipe import Recipe, Variant
 from punkforge.recipe_load import RecipeFile
@@ -161,14 +163,6 @@ def _train_and_devolve(
     _render_variant(v, folder, ui, t_train=time.perf_counter() - t0)
 
 
-def write_history(folder: Path, history: list[dict[str, float]]) -> None:
-    """history.csv: epoch, loss, val_loss, seconds."""
-    lines = ["epoch,loss,val_loss,seconds"] + [
-        f"{h['epoch']},{h['loss']:.6f},{h['val_loss']:.6f},{h['seconds']:.3f}" for h in history
-    ]
-    files.write_text(folder / "history.csv", "\n".join(lines) + "\n")
-
-
 class _HistoryHooks:
     """The UI's hooks, plus the variant's history.csv rewritten as each epoch ends."""
 
@@ -225,17 +219,6 @@ def select_snapshots(r: Recipe, store: Path, folder: Path) -> None:
     files.save_npz(
         folder / "snapshots.npz", epochs=snap_epochs[keep], images=snaps[keep][:, : r.render.sample]
     )
-
-
-def read_history(folder: Path) -> list[dict[str, float]]:
-    """history.csv as a list of {'epoch', 'loss', 'val_loss', 'seconds'} rows."""
-    rows = []
-    for line in (folder / "history.csv").read_text().splitlines()[1:]:
-        e, loss, val, sec = line.split(",")
-        rows.append(
-            {"epoch": int(e), "loss": float(loss), "val_loss": float(val), "seconds": float(sec)}
-        )
-    return rows
 
 
 def _render_variant(v: Variant, folder: Path, ui: RunUI, t_train: float | None) -> None:
