@@ -57,7 +57,7 @@ class RunReport:
 
 
 def _plan(v: Variant, folder: Path, fresh: bool) -> str:
-    """'skip' | 'render' | 'devolve' | 'train' for one variant."""
+    """'skip' | 'render' | 'train' for one variant ('train' resumes or reuses its store)."""
     if fresh:
         return "train"
     manifest = read_manifest(folder)
@@ -98,11 +98,11 @@ def run_recipe(
             ui.variant_start(rf.name, v.name, action)
             try:
                 if action == "train":
-                    group = [
-                        w for w in rf.variants if training_key(w.recipe) == training_key(v.recipe)
-                    ]
-                    wipe = fresh and training_key(v.recipe) not in reset
-                    reset.add(training_key(v.recipe))
+                    # only the selected variants: --only must not train a longer sibling
+                    key = training_key(v.recipe)
+                    group = [w for w in selected if training_key(w.recipe) == key]
+                    wipe = fresh and key not in reset
+                    reset.add(key)
                     _train_and_devolve(v, group, out, folder, wipe, ui, punks_cache)
                 elif action == "render":
                     _render_variant(v, folder, ui, t_train=None)
