@@ -22,6 +22,7 @@ from urllib.parse import quote
 from punkforge import files
 from punkforge.gallery_assets import CSS, FIT_JS, PALETTE, SORT_JS
 from punkforge.outputs import read_history
+from punkforge.paper import parse_color
 from punkforge.recipe import Layer, Recipe, Variant
 from punkforge.recipe_load import RecipeFile
 
@@ -492,7 +493,7 @@ The same sample punks: originals on top, then one row per variant.</figcaption><
 def _contrast(colour: str) -> str:
     """Dark or light ink for text on `colour` ('#rrggbb')."""
     try:
-        r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+        r, g, b = parse_color(colour)
     except ValueError:
         return "#ffffff"
     return "#111111" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 140 else "#f0f0f0"

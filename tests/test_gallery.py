@@ -290,3 +290,10 @@ def test_no_tensorflow(run: Path) -> None:
     import sys
 
     assert "tensorflow" not in sys.modules and "keras" not in sys.modules
+
+
+def test_caption_ink_reads_short_hex_backgrounds() -> None:
+    from punkforge.gallery import _contrast
+
+    assert _contrast("#fff") == _contrast("#ffffff") == "#111111"
+    assert _contrast("#000") == _contrast("#000000") == "#f0f0f0"
