@@ -25,6 +25,7 @@ from punkforge.outputs import read_history
 from punkforge.paper import parse_color
 from punkforge.recipe import Layer, Recipe, Variant
 from punkforge.recipe_load import RecipeFile
+from punkforge.render.plot import cover_ticks, nice_step
 
 THUMB = "poster-thumb.png"  # beside poster.png: the poster shrunk for the gallery
 SERIES_PAGE = "index.html"  # inside series/: every series image on one page
@@ -116,11 +117,7 @@ def nice_ticks(lo: float, hi: float, count: int = 4) -> list[float]:
     """Round tick values covering [lo, hi]."""
     if not hi > lo:
         return [lo]
-    raw = (hi - lo) / count
-    mag = 10 ** math.floor(math.log10(raw))
-    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
-    first, last = math.floor(lo / step + 1e-9), math.ceil(hi / step - 1e-9)
-    return [round(k * step, 10) for k in range(first, last + 1)]
+    return cover_ticks(lo, hi, nice_step(hi - lo, count))
 
 
 def _tick_label(t: float, step: float) -> str:

@@ -27,22 +27,24 @@ GRID = (225, 225, 225)
 SERIES = (("loss", "loss", (31, 119, 180)), ("val_loss", "val_loss", (230, 110, 0)))
 
 
+def nice_step(span: float, parts: int) -> float:
+    """The round step (1, 2, 2.5 or 5 times a power of ten) cutting `span` into <= `parts`."""
+    raw = span / parts
+    power = 10 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+
+
+def cover_ticks(lo: float, hi: float, step: float) -> list[float]:
+    """Multiples of `step` from the last at or below `lo` to the first at or above `hi`."""
+    first, last = math.floor(lo / step + 1e-9), math.ceil(hi / step - 1e-9)
+    return [round(k * step, 10) for k in range(first, last + 1)]
+
+
 def nice_ticks(lo: float, hi: float, count: int = 6) -> list[float]:
-    """Round tick values covering [lo, hi]: steps of 1, 2, 2.5 or 5 times a power of ten."""
+    """About `count` round tick values covering [lo, hi] (a flat range is widened by 0.5)."""
     if not hi > lo:
         lo, hi = lo - 0.5, hi + 0.5
-    raw = (hi - lo) / max(1, count - 1)
-    power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
-    first = math.floor(lo / step + 1e-9) * step
-    ticks = []
-    k = 0
-    while first + k * step <= hi + step * 1e-9 or len(ticks) < 2:
-        ticks.append(first + k * step)
-        k += 1
-    if ticks[-1] < hi:
-        ticks.append(ticks[-1] + step)
-    return ticks
+    return cover_ticks(lo, hi, nice_step(hi - lo, max(1, count - 1)))
 
 
 def _fmt(value: float, step: float) -> str:
