@@ -238,8 +238,6 @@ def _build(cls: type, raw: Any, path: KeyPath, ctx: _Ctx) -> Any:
         known = known + list(TOP_EXTRA)
     for key in raw:
         if key not in known:
-            if cls is Layer and key == "output_padding":
-                continue
             raise ctx.fail([*path, key], "unknown key." + _suggest(key, known, path))
     kwargs: dict[str, Any] = {}
     for name, f in fields.items():
@@ -254,13 +252,12 @@ def _build(cls: type, raw: Any, path: KeyPath, ctx: _Ctx) -> Any:
 def _finish(r: Recipe, ctx: _Ctx, raw: dict[str, Any]) -> Recipe:
     """Fill inherited defaults and check what spans several keys."""
     m = r.model
-    for part in ("encoder",):
-        for i, layer in enumerate(raw.get("model", {}).get(part, []) or []):
-            if isinstance(layer, dict) and "output_padding" in layer:
-                raise ctx.fail(
-                    ["model", part, i, "output_padding"],
-                    "output_padding is only for decoder (Conv2DTranspose) layers. Remove it.",
-                )
+    for i, layer in enumerate(raw.get("model", {}).get("encoder", []) or []):
+        if isinstance(layer, dict) and "output_padding" in layer:
+            raise ctx.fail(
+                ["model", "encoder", i, "output_padding"],
+                "output_padding is only for decoder (Conv2DTranspose) layers. Remove it.",
+            )
 
     def fill(layer: Layer) -> Layer:
         return dataclasses.replace(
