@@ -23,7 +23,8 @@ from punkforge.errors import RunError
 TMP_PREFIX = ".tmp-"
 
 
-def _explain_os_error(path: Path, err: OSError) -> RunError:
+def explain_os_error(path: Path, err: OSError) -> RunError:
+    """A failed write as a RunError saying why (read-only, disk full, ...) and the fix."""
     if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         why = "the folder is not writable (read-only or owned by someone else)"
         fix = "choose another folder with --out, or fix its permissions"
@@ -52,7 +53,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         fd, tmp_name = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=target.suffix, dir=target.parent)
         os.close(fd)
     except OSError as err:
-        raise _explain_os_error(target, err) from None
+        raise explain_os_error(target, err) from None
     tmp = Path(tmp_name)
     try:
         yield tmp
@@ -62,7 +63,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         os.replace(tmp, target)
     except OSError as err:
         tmp.unlink(missing_ok=True)
-        raise _explain_os_error(target, err) from None
+        raise explain_os_error(target, err) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -9,7 +9,6 @@ file it lists is there with the same size. Nothing here imports TensorFlow.
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import hashlib
 import json
@@ -82,12 +81,7 @@ def run_lock(out: Path) -> Iterator[None]:
         out.mkdir(parents=True, exist_ok=True)
         fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as err:
-        why = (
-            "it is read-only"
-            if err.errno in (errno.EACCES, errno.EROFS, errno.EPERM)
-            else (err.strerror or str(err))
-        )
-        raise RunError(f"Cannot write to {out}: {why}. Choose another folder with --out.") from None
+        raise files.explain_os_error(out, err) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
