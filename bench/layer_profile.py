@@ -50,15 +50,18 @@ for kind, h, ci, co in specs:
     x = tf.constant(rng.random((B, h, h, ci), dtype=np.float32))
     if kind == "convT":
         w = tf.constant(rng.standard_normal((3, 3, co, ci), dtype=np.float32))
+
         def f1(x, w, h=h):
             return tf.nn.conv2d_transpose(x, w, (B, h + 2, h + 2, w.shape[2]), 1, "VALID")
+
         def f2(x, w):
             return tf.nn.conv2d(
-                    tf.pad(x, [[0, 0], [2, 2], [2, 2], [0, 0]]),
-                    tf.transpose(w[::-1, ::-1], (0, 1, 3, 2)),
-                    1,
-                    "VALID",
-                )
+                tf.pad(x, [[0, 0], [2, 2], [2, 2], [0, 0]]),
+                tf.transpose(w[::-1, ::-1], (0, 1, 3, 2)),
+                1,
+                "VALID",
+            )
+
         y1, y2 = f1(x, w), f2(x, w)
         assert np.allclose(y1, y2, atol=1e-4), "convT equivalence"
         a, b = bench(f1, x, w), bench(f2, x, w)
@@ -72,8 +75,10 @@ for kind, h, ci, co in specs:
     else:
         w = tf.constant(rng.standard_normal((3, 3, ci, co), dtype=np.float32))
         pad = "SAME" if kind == "same" else "VALID"
+
         def f1(x, w, pad=pad):
             return tf.nn.conv2d(x, w, 1, pad)
+
         a = bench(f1, x, w)
         ho = h if kind == "same" else h - 2
         macs = ho * ho * 9 * ci * co

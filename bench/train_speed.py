@@ -36,10 +36,10 @@ PUNKFORGE_CHILD = r"""
 import json, sys, time, tempfile
 from pathlib import Path
 t0 = time.perf_counter()
-from punkforge.recipe_load import load_recipe
-from punkforge.data import load_punks
-from punkforge.train import train_store
-from punkforge.model import keras_module
+from punkforge.recipe.load import load_recipe
+from punkforge.train.data import load_punks
+from punkforge.train.store import train_store
+from punkforge.train.model import keras_module
 keras_module()
 import_s = time.perf_counter() - t0
 epochs = int(sys.argv[1])

@@ -64,7 +64,7 @@ def _fail(err: PunkforgeError) -> typer.Exit:
 
 
 def _load_all(recipes: list[Path], sets: list[str] | None):
-    from punkforge.recipe_load import load_recipe
+    from punkforge.recipe.load import load_recipe
 
     loaded = [load_recipe(p, sets or ()) for p in recipes]
     names: dict[str, str] = {}
@@ -124,8 +124,8 @@ def run(
     fresh: Annotated[bool, typer.Option("--fresh", help="Start every variant over.")] = False,
 ) -> None:
     """Train every variant, devolve the test set and render posters, series and GIFs."""
-    from punkforge.runner import run_recipe
-    from punkforge.ui import RichUI, results_table
+    from punkforge.run.runner import run_recipe
+    from punkforge.run.ui import RichUI, results_table
 
     try:
         loaded = _load_all(recipes, set_)
@@ -187,7 +187,7 @@ def list_(recipes: RecipesArg, set_: SetOpt = []) -> None:  # noqa: B006
     """Show every variant with its layer shapes and parameter count."""
     from rich.table import Table
 
-    from punkforge.shapes import network_shapes
+    from punkforge.recipe.shapes import network_shapes
 
     try:
         loaded = _load_all(recipes, set_)
@@ -234,10 +234,10 @@ def render(
     out: OutOpt = Path("outputs"),
 ) -> None:
     """Re-render saved results (never trains, never imports TensorFlow)."""
-    from punkforge.recipe_load import parse_set
-    from punkforge.render_cmd import load_target
-    from punkforge.runner import render_only
-    from punkforge.ui import RichUI, results_table
+    from punkforge.recipe.load import parse_set
+    from punkforge.run.runner import render_only
+    from punkforge.run.target import load_target
+    from punkforge.run.ui import RichUI, results_table
 
     try:
         for item in set_:
@@ -257,7 +257,7 @@ def render(
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of the recipe format."""
-    from punkforge.schema import recipe_schema
+    from punkforge.recipe.schema import recipe_schema
 
     print(json.dumps(recipe_schema(), indent=2))
 
@@ -275,7 +275,7 @@ def new(
     ] = Path("recipes"),
 ) -> None:
     """Write a commented starter recipe to recipes/NAME.toml (never overwrites)."""
-    from punkforge.starter import write_starter
+    from punkforge.recipe.starter import write_starter
 
     try:
         path = write_starter(name, folder)

@@ -147,3 +147,28 @@ def load_npz(path: str | os.PathLike[str]) -> dict[str, Any]:
 
     with np.load(path, allow_pickle=False) as z:
         return {k: z[k] for k in z.files}
+
+
+def read_history(folder: Path) -> list[dict[str, float]]:
+    """history.csv rows (epoch, loss, val_loss, seconds); [] when missing or unreadable."""
+    try:
+        lines = (folder / "history.csv").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
+    rows = []
+    for line in lines[1:]:
+        try:
+            ep, loss, val, sec = line.split(",")
+            row = {"epoch": int(ep), "loss": float(loss), "val_loss": float(val)}
+            rows.append({**row, "seconds": float(sec)})
+        except ValueError:
+            continue
+    return rows
+
+
+def write_history(folder: Path, history: list[dict[str, float]]) -> None:
+    """history.csv: epoch, loss, val_loss, seconds."""
+    lines = ["epoch,loss,val_loss,seconds"] + [
+        f"{h['epoch']},{h['loss']:.6f},{h['val_loss']:.6f},{h['seconds']:.3f}" for h in history
+    ]
+    write_text(folder / "history.csv", "\n".join(lines) + "\n")

@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 
 from punkforge import __version__
 from punkforge.cli import app
-from punkforge.recipe_load import load_recipe
-from punkforge.schema import recipe_schema
+from punkforge.recipe.load import load_recipe
+from punkforge.recipe.schema import recipe_schema
 
 COMMANDS = ["run", "validate", "list", "render", "schema", "new"]
 runner = CliRunner()

@@ -16,9 +16,10 @@ from urllib.parse import unquote, urlsplit
 import numpy as np
 import pytest
 
-from punkforge import files, gallery, runner
-from punkforge.recipe_load import loads_recipe
+from punkforge import files, gallery
+from punkforge.recipe.load import loads_recipe
 from punkforge.render.encode import read_image
+from punkforge.run import runner
 
 HOSTILE = "<script>alert(1)</script>"
 RECIPE = f"""
@@ -293,7 +294,7 @@ def test_no_tensorflow(run: Path) -> None:
 
 
 def test_caption_ink_reads_short_hex_backgrounds() -> None:
-    from punkforge.gallery import _contrast
+    from punkforge.gallery.pages import _contrast
 
     assert _contrast("#fff") == _contrast("#ffffff") == "#111111"
     assert _contrast("#000") == _contrast("#000000") == "#f0f0f0"

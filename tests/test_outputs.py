@@ -13,7 +13,7 @@ import pytest
 
 from punkforge import files
 from punkforge.errors import RunError
-from punkforge.outputs import manifest_intact, run_lock, safe_child
+from punkforge.run.outputs import manifest_intact, run_lock, safe_child
 
 
 def test_atomic_write_keeps_the_old_file_when_the_writer_fails(tmp_path: Path) -> None:
@@ -79,7 +79,7 @@ def test_manifest_intact_notices_a_changed_file(tmp_path: Path) -> None:
 def test_run_lock_refuses_a_second_holder_and_frees_on_death(tmp_path: Path) -> None:
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys, time; from pathlib import Path; from punkforge.outputs import run_lock\n"
+         "import sys, time; from pathlib import Path; from punkforge.run.outputs import run_lock\n"
          "with run_lock(Path(sys.argv[1])):\n    print('locked', flush=True); time.sleep(60)",
          str(tmp_path)],
         stdout=subprocess.PIPE, text=True,

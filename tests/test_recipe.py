@@ -11,11 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import MINIMAL, RECIPES, write_recipe
 
-from punkforge import paper
 from punkforge.errors import RecipeError
-from punkforge.outputs import resolved_toml
-from punkforge.recipe import NAME_RE, Layer, OutputLayer, Recipe, to_dict
-from punkforge.recipe_load import (
+from punkforge.recipe import NAME_RE, Layer, OutputLayer, Recipe, paper, to_dict
+from punkforge.recipe.load import (
     RecipeFile,
     deep_merge,
     load_recipe,
@@ -23,7 +21,8 @@ from punkforge.recipe_load import (
     parse_key,
     parse_set,
 )
-from punkforge.shapes import count_params
+from punkforge.recipe.shapes import count_params
+from punkforge.run.outputs import resolved_toml
 
 # The spec's example recipe, verbatim (SPEC.md, "The recipe (TOML)").
 SPEC_EXAMPLE = """\

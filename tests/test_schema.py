@@ -13,9 +13,9 @@ from conftest import RECIPES
 from test_recipe import SPEC_EXAMPLE
 
 from punkforge.recipe import Recipe
-from punkforge.recipe_load import leaf_keys
-from punkforge.schema import recipe_schema
-from punkforge.starter import starter_text
+from punkforge.recipe.load import leaf_keys
+from punkforge.recipe.schema import recipe_schema
+from punkforge.recipe.starter import starter_text
 
 TABLES = ["name", "title", "seed", "data", "model", "train", "render", "variants", "sweep"]
 

@@ -2,7 +2,7 @@
 
 The reference formulas below are Keras 3's own (keras/src/ops/operation_utils.py:
 `compute_conv_output_shape` and `compute_conv_transpose_output_shape`, via
-`deconv_output_length`), written out independently of punkforge.shapes.
+`deconv_output_length`), written out independently of punkforge.recipe.shapes.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import math
 import pytest
 
 from punkforge.recipe import Layer, ModelConfig, OutputLayer
-from punkforge.shapes import (
+from punkforge.recipe.shapes import (
     LayerShape,
     ShapeError,
     conv_out,

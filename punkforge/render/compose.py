@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from punkforge.errors import PunkforgeError
-from punkforge.paper import parse_color
+from punkforge.recipe.paper import parse_color
 
 RGB = tuple[int, int, int]
 PAIR_GAP = 2  # punk pixels between the original and the devolved punk of a pair

@@ -20,8 +20,8 @@ import numpy as np
 
 from punkforge.errors import PunkforgeError
 from punkforge.files import atomic_path
-from punkforge.paper import inches_to_px, parse_length, trim_size_in
 from punkforge.recipe import PosterConfig
+from punkforge.recipe.paper import inches_to_px, parse_length, trim_size_in
 from punkforge.render.compose import (
     PAIR_GAP,
     color_rgb,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from punkforge.errors import RecipeError
 from punkforge.recipe import Variant
-from punkforge.recipe_load import RecipeFile, load_recipe, loads_recipe
+from punkforge.recipe.load import RecipeFile, load_recipe, loads_recipe
 
 
 def load_target(target: Path, out: Path, sets: list[str]) -> tuple[RecipeFile, Path]:

@@ -11,7 +11,7 @@ import typing
 from typing import Any
 
 from punkforge.recipe import Layer, Pair, Recipe
-from punkforge.recipe_load import leaf_keys
+from punkforge.recipe.load import leaf_keys
 
 
 def _pair(lo: int, hi: int) -> dict[str, Any]:

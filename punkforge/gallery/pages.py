@@ -20,11 +20,11 @@ from typing import Any
 from urllib.parse import quote
 
 from punkforge import files
-from punkforge.gallery_assets import CSS, FIT_JS, PALETTE, SORT_JS
-from punkforge.outputs import read_history
-from punkforge.paper import parse_color
+from punkforge.files import read_history
+from punkforge.gallery.assets import CSS, FIT_JS, PALETTE, SORT_JS
 from punkforge.recipe import Layer, Recipe, Variant
-from punkforge.recipe_load import RecipeFile
+from punkforge.recipe.load import RecipeFile
+from punkforge.recipe.paper import parse_color
 from punkforge.render.plot import cover_ticks, nice_step
 
 THUMB = "poster-thumb.png"  # beside poster.png: the poster shrunk for the gallery

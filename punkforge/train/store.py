@@ -23,9 +23,9 @@ from typing import Any, Protocol
 import numpy as np
 
 from punkforge import files
-from punkforge.data import Punks, to_uint8
 from punkforge.errors import RunError
 from punkforge.recipe import Recipe, training_dict
+from punkforge.train.data import Punks, to_uint8
 
 STATE = "state.json"
 
@@ -132,10 +132,10 @@ def train_store(
         for p in store.glob("*"):
             p.unlink()
 
-    from punkforge.model import build_autoencoder, keras_module, make_loss, make_optimizer
+    from punkforge.train.model import build_autoencoder, keras_module, make_loss, make_optimizer
 
     keras = keras_module()
-    from punkforge.steps import EpochRunner
+    from punkforge.train.steps import EpochRunner
 
     cfg = recipe.train
     keras.utils.set_random_seed(recipe.seed)

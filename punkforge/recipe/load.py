@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from punkforge import paper, recipe
 from punkforge.errors import PunkforgeError, RecipeError
-from punkforge.recipe import Layer, ModelConfig, Pair, Recipe, Variant
-from punkforge.recipe_text import KeyPath, dotted, find_line, parse_key, parse_toml, read_toml
-from punkforge.shapes import ShapeError, network_shapes
+from punkforge.recipe import Layer, ModelConfig, Pair, Recipe, Variant, paper
+from punkforge.recipe import types as recipe
+from punkforge.recipe.shapes import ShapeError, network_shapes
+from punkforge.recipe.text import KeyPath, dotted, find_line, parse_key, parse_toml, read_toml
 
 TOP_EXTRA = ("variants", "sweep")
 

@@ -21,22 +21,21 @@ import numpy as np
 
 from punkforge import files
 from punkforge.errors import PunkforgeError, RunError
-from punkforge.outputs import (
+from punkforge.files import read_history, write_history
+from punkforge.recipe import Recipe, Variant
+from punkforge.recipe.load import RecipeFile
+from punkforge.recipe.shapes import count_params
+from punkforge.run.outputs import (
     TRAIN_DIR,
     manifest_intact,
-    read_history,
     read_manifest,
     recipe_sha,
     resolved_toml,
     run_lock,
     safe_child,
     versions,
-    write_history,
 )
-from punkforge.recipe import Recipe, Variant
-from punkforge.recipe_load import RecipeFile
-from punkforge.shapes import count_params
-from punkforge.train import TrainHooks, read_snapshots, read_state, train_store, training_key
+from punkforge.train.store import TrainHooks, read_snapshots, read_state, train_store, training_key
 
 
 class RunUI(TrainHooks, Protocol):
@@ -130,7 +129,7 @@ def _train_and_devolve(
     ui: RunUI,
     punks_cache: dict[str, Any],
 ) -> None:
-    from punkforge.data import load_punks
+    from punkforge.train.data import load_punks
 
     r = v.recipe
     key = training_key(r)
@@ -184,9 +183,9 @@ class _HistoryHooks:
 
 def devolve_variant(v: Variant, punks: Any, store: Path, folder: Path, ui: RunUI) -> None:
     """Rebuild the variant's model at its epoch and devolve the test set (TensorFlow)."""
-    from punkforge.data import to_uint8
-    from punkforge.model import build_autoencoder, keras_module
-    from punkforge.train import read_weights
+    from punkforge.train.data import to_uint8
+    from punkforge.train.model import build_autoencoder, keras_module
+    from punkforge.train.store import read_weights
 
     r = v.recipe
     epochs = r.train.epochs
