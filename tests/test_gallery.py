@@ -298,3 +298,196 @@ def test_caption_ink_reads_short_hex_backgrounds() -> None:
 
     assert _contrast("#fff") == _contrast("#ffffff") == "#111111"
     assert _contrast("#000") == _contrast("#000000") == "#f0f0f0"
+
+
+# ---------------------------------------------------------------- templates and art
+
+
+SOLO = """
+name = "solo-run"
+title = "Solo & <b>Punks</b>"
+
+[data]
+test_limit = 6
+
+[train]
+epochs = 2
+
+[render]
+sample = 4
+
+[render.poster]
+paper = "A5"
+dpi = 72
+
+[render.gif]
+scale = 2
+"""
+
+
+def _links_resolve(page: Path) -> list[str]:
+    """Every href/src of `page` that is a file link, after checking it exists."""
+    p = Page(page.read_text(encoding="utf-8"))
+    found = []
+    for link in p.links():
+        parts = urlsplit(link)
+        assert not parts.scheme and not parts.netloc, link
+        if parts.path:
+            target = page.parent / unquote(parts.path)
+            assert target.is_file(), f"{page}: {link} is missing"
+            found.append(parts.path)
+    return found
+
+
+@pytest.fixture(scope="module")
+def solo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A one-variant run: its card is the page's hero."""
+    root = tmp_path_factory.mktemp("solo")
+    rf = loads_recipe(SOLO, "recipes/solo-run.toml")
+    out = root / rf.name
+    (out / "base").mkdir(parents=True)
+    _fake_variant(out / "base", 2, 0.25, 7)
+    assert not runner.render_only(rf, out, QuietUI()).failures
+    return out
+
+
+def test_one_variant_is_the_hero(solo: Path) -> None:
+    text = (solo / "index.html").read_text(encoding="utf-8")
+    p = Page(text)
+    assert [c["data-name"] for c in p.all("article")] == ["base"]
+    assert 'class="cards solo"' in text
+    assert not p.all("button")  # nothing to sort or compare
+    assert "Solo &amp; &lt;b&gt;Punks&lt;/b&gt;" in text and "<b>Punks</b>" not in text
+    links = _links_resolve(solo / "index.html")
+    assert "base/poster-thumb.png" in links and "base/progress.gif" in links
+    gif = p.all("img", src="base/progress.gif")[0]
+    assert gif["data-u"] == "2" and "px" in gif["class"]
+
+
+def test_root_title_comes_from_the_recipes(run: Path, solo: Path) -> None:
+    text = (run.parent / "index.html").read_text(encoding="utf-8")
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert f"<title>{escaped} - punkforge</title>" in text
+    assert f"<h1>{escaped}</h1>" in text
+    assert "Devolved punks" not in text
+    solo_root = (solo.parent / "index.html").read_text(encoding="utf-8")
+    assert "<h1>Solo &amp; &lt;b&gt;Punks&lt;/b&gt;</h1>" in solo_root
+    assert gallery.root_title([]) == "punkforge"
+    assert gallery.root_title(["A", "B"]) == "A \u00b7 B"
+    assert gallery.root_title(list("ABCDE")) == "A \u00b7 B \u00b7 C + 2 more"
+
+
+def test_root_title_joins_every_recipe(tmp_path: Path) -> None:
+    for name, title in (("one", "First Light"), ("two", "Second <Wind>")):
+        files.write_json(tmp_path / name / "summary.json", {"title": title, "variants": {}})
+    files.write_json(tmp_path / "three" / "summary.json", {"variants": {}})  # no title: its name
+    text = gallery.write_root_index(tmp_path).read_text(encoding="utf-8")
+    assert "<h1>First Light \u00b7 three \u00b7 Second &lt;Wind&gt;</h1>" in text
+
+
+def _gif(path: Path, frames: int = 2) -> None:
+    from PIL import Image
+
+    imgs = [Image.new("P", (48, 48), i * 40) for i in range(frames)]
+    imgs[0].save(path, save_all=True, append_images=imgs[1:], duration=100)
+
+
+def test_extra_art_from_the_manifest_appears_on_its_card(run: Path, tmp_path: Path) -> None:
+    """morph-*.gif/webp and feedback.png listed in manifest.json become figures; others not."""
+    import shutil
+
+    from PIL import Image
+
+    out = tmp_path / run.name
+    shutil.copytree(run, out)
+    base = out / "base"
+    hostile = 'morph-9000-"><i>x.gif'
+    _gif(base / "morph-9000-9001.gif")
+    Image.new("RGB", (48, 48), "red").save(base / "morph-9000-9001.webp")
+    Image.new("RGB", (96, 48), "blue").save(base / "feedback.png")
+    _gif(base / hostile)
+    _gif(base / "morph-mine.gif")  # the user's own file, not in the manifest
+    manifest = json.loads((base / "manifest.json").read_text())
+    for name in ("morph-9000-9001.gif", "morph-9000-9001.webp", "feedback.png", hostile):
+        manifest["files"][name] = {"size": (base / name).stat().st_size, "sha256": ""}
+    manifest["files"]["morph-gone.gif"] = {"size": 1, "sha256": ""}  # listed but deleted
+    files.write_json(base / "manifest.json", manifest)
+
+    assert [f.path for f in gallery.extra_figures(base)] == [
+        hostile,
+        "morph-9000-9001.gif",
+        "feedback.png",
+    ]
+    rf = loads_recipe(RECIPE, "recipes/fake-run.toml")
+    summary = json.loads((out / "summary.json").read_text())
+    page = gallery.write_recipe_index(rf, out, list(rf.variants), summary)
+    gallery.write_root_index(tmp_path)
+    text = page.read_text(encoding="utf-8")
+    links = _links_resolve(page)
+    assert "base/morph-9000-9001.gif" in links and "base/feedback.png" in links
+    assert "base/morph-9000-9001.webp" in links  # the same art in another format, linked
+    assert not any("morph-mine" in x or "morph-gone" in x for x in links)
+    assert "<i>x" not in text and "&lt;i&gt;x" in text
+    p = Page(text)
+    morph = p.all("img", src="base/morph-9000-9001.gif")[0]
+    assert "px" in morph["class"] and morph["width"] == "48" and morph["data-u"] == "1"
+    assert p.all("img", src="base/feedback.png")[0]["width"] == "96"
+    assert not [a for a in p.tags if a[1].get("src", "").startswith("short/morph")]
+
+
+def test_every_template_autoescapes() -> None:
+    from punkforge.gallery import jinja
+
+    env = jinja.environment()
+    names = [n for n in env.list_templates() if n.endswith(".html.j2")]
+    assert {"frame.html.j2", "recipe.html.j2", "root.html.j2", "series.html.j2"} <= set(names)
+    for name in names:
+        assert env.get_template(name).environment.autoescape is True
+    macros = env.get_template("macros.html.j2").module
+    html = str(macros.img({"src": "a.png", "alt": HOSTILE, "width": 1, "height": 1,
+                           "unit": 0, "zoom": 1}))  # fmt: skip
+    assert HOSTILE not in html and "&lt;script&gt;" in html
+
+
+def test_templates_are_package_data() -> None:
+    """The templates ship inside the package, and pyproject's package-data covers each."""
+    import fnmatch
+    import tomllib
+    from importlib.resources import files as resources
+
+    folder = resources("punkforge.gallery") / "templates"
+    names = sorted(t.name for t in folder.iterdir() if t.is_file())
+    for needed in ("frame.html.j2", "layout.css", "content.css", "theme.css", "fit.js", "sort.js"):
+        assert needed in names
+    pyproject = Path(__file__).parents[1] / "pyproject.toml"
+    globs = tomllib.loads(pyproject.read_text())["tool"]["setuptools"]["package-data"][
+        "punkforge.gallery"
+    ]
+    for name in names:
+        assert any(fnmatch.fnmatch(f"templates/{name}", g) for g in globs), name
+
+
+def test_pages_fetch_nothing_and_inline_their_styles(run: Path) -> None:
+    for page in _pages(run):
+        text = page.read_text(encoding="utf-8")
+        assert "{%" not in text and "{{" not in text  # every template tag was rendered
+        assert "<style>" in text and "image-rendering: pixelated" in text
+        assert "function fitPixels" in text
+        assert "@import" not in text and "url(" not in text
+
+
+def test_charts_scale_to_their_box(run: Path) -> None:
+    p = Page((run / "index.html").read_text(encoding="utf-8"))
+    svgs = p.all("svg")
+    assert len(svgs) == 1 + len(VAL_LOSS)  # the compare chart and one per card
+    for svg in svgs:
+        assert "chart" in svg["class"] and svg["viewbox"].startswith("0 0 ")
+        assert "width" not in svg and "height" not in svg  # the stylesheet sizes them
+
+
+def test_tick_labels_differ() -> None:
+    from punkforge.gallery.charts import _tick_label
+
+    assert [_tick_label(t, 0.025) for t in (0.6, 0.625, 0.65)] == ["0.600", "0.625", "0.650"]
+    assert _tick_label(0.3, 0.1) == "0.3"
+    assert _tick_label(4.0, 2.0) == "4"
