@@ -122,8 +122,13 @@ def run(
     set_: SetOpt = [],  # noqa: B006
     out: OutOpt = Path("outputs"),
     fresh: Annotated[bool, typer.Option("--fresh", help="Start every variant over.")] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Print what a run would do per variant; write nothing."),
+    ] = False,
 ) -> None:
     """Train every variant, devolve the test set and render posters, series and GIFs."""
+    from punkforge.run.runner import dry_run as plan_run
     from punkforge.run.runner import run_recipe
     from punkforge.run.ui import RichUI, results_table
 
@@ -141,6 +146,12 @@ def run(
                     f"{', '.join(str(r) for r in recipes)}.{hint} "
                     f"Variants: {', '.join(sorted(known))}."
                 )
+        if dry_run:
+            # the same planning the run follows; reads only, never TensorFlow
+            for rf in loaded:
+                for name, plan in plan_run(rf, out, tuple(only), fresh):
+                    print(f"{rf.name}/{name}: {plan.describe()}")
+            return
     except PunkforgeError as err:
         raise _fail(err) from None
     _stop_cleanly_on_signals()
@@ -243,9 +254,16 @@ def render(
         for item in set_:
             parse_set(item, only_render=True)
         rf, folder = load_target(target, out, set_)
+        _stop_cleanly_on_signals()
         ui = RichUI()
         with ui:
             report = render_only(rf, folder, ui)
+    except KeyboardInterrupt:
+        _console(stderr=True).print(
+            "[yellow]Interrupted.[/] The previous files are kept (a half-redrawn variant no "
+            "longer verifies and is redrawn next time); run the same command again to finish."
+        )
+        raise typer.Exit(1) from None
     except PunkforgeError as err:
         raise _fail(err) from None
     if report.rows:

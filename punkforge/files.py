@@ -1,30 +1,48 @@
-"""Atomic file writing, hashing and the per-folder manifest.
+"""Atomic file writing, guarded reading, hashing, JSON, npz and history.csv.
 
 Every file punkforge makes is written to a hidden temporary name in the same
 folder, flushed to disk and renamed into place, so a reader (or a rerun after
-kill -9) never sees half a file. `sha256_file` and `write_manifest` record what
-was written.
+kill -9) never sees half a file. Inside an output tree (`tree.output_tree`)
+every path is checked for symbolic links first and every temporary is
+journaled before it exists (see `punkforge.tree`). `file_entries` and
+`damaged_entries` record and verify what was written.
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
 import errno
 import hashlib
+import io
 import json
+import math
 import os
-import tempfile
-from collections.abc import Iterator
+import secrets
+import stat
+import zipfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from punkforge.errors import RunError
+from punkforge.tree import (
+    NOFOLLOW,
+    TMP_PREFIX,
+    check_path,
+    journal_temporary,
+    link_error,
+    record_write,
+    safe_rel,
+)
 
-TMP_PREFIX = ".tmp-"
+__all__ = ["TMP_PREFIX"]
 
 
 def explain_os_error(path: Path, err: OSError) -> RunError:
     """A failed write as a RunError saying why (read-only, disk full, ...) and the fix."""
+    if err.errno == errno.ELOOP:
+        return link_error(path)
     if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         why = "the folder is not writable (read-only or owned by someone else)"
         fix = "choose another folder with --out, or fix its permissions"
@@ -39,27 +57,51 @@ def explain_os_error(path: Path, err: OSError) -> RunError:
     return RunError(f"Cannot write {path}: {why}. Fix: {fix}.")
 
 
+def ensure_dir(path: str | os.PathLike[str]) -> Path:
+    """Create `path` (and parents) as real folders; a link or file in the way is refused."""
+    p = check_path(path)
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        pass
+    except OSError as err:
+        raise explain_os_error(p, err) from None
+    check_path(p)  # parents made just now, or a link planted meanwhile
+    if not stat.S_ISDIR(os.lstat(p).st_mode):
+        raise RunError(
+            f"{p} is a file where punkforge keeps a folder. Fix: move it away and run again."
+        )
+    return p
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside `path`; on success rename it over `path`.
 
     The temporary keeps the real suffix (writers such as Pillow and imageio
-    pick the format from it). On any exception the temporary is removed and
-    the old file, if any, is left untouched.
+    pick the format from it). It is journaled before it is created, so a
+    kill -9 leaves a record the next command removes it by. On any exception
+    the temporary is removed and the old file, if any, is left untouched. A
+    symbolic link at `path` (or above it, inside an output tree) is refused.
     """
     target = Path(path)
+    ensure_dir(target.parent)
+    target = check_path(target)
+    tmp = target.parent / f"{TMP_PREFIX}{secrets.token_hex(8)}{target.suffix}"
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=target.suffix, dir=target.parent)
-        os.close(fd)
+        journal_temporary(tmp)
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW, 0o644))
     except OSError as err:
         raise explain_os_error(target, err) from None
-    tmp = Path(tmp_name)
     try:
         yield tmp
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
+        fd = os.open(tmp, os.O_RDONLY | NOFOLLOW)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.chmod(tmp, 0o644)
+        check_path(target)
         os.replace(tmp, target)
     except OSError as err:
         tmp.unlink(missing_ok=True)
@@ -67,6 +109,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    record_write(target)
 
 
 def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
@@ -81,42 +124,112 @@ def write_text(path: str | os.PathLike[str], text: str) -> Path:
     return write_bytes(path, text.encode("utf-8"))
 
 
+def json_safe(obj: Any) -> Any:
+    """`obj` with every NaN or infinite float replaced by None (JSON has no NaN)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_safe(v) for v in obj]
+    return obj
+
+
 def write_json(path: str | os.PathLike[str], obj: Any) -> Path:
-    """Write `obj` as indented JSON atomically; return the path."""
-    return write_text(path, json.dumps(obj, indent=2, sort_keys=False) + "\n")
+    """Write `obj` as indented, strictly valid JSON (NaN/inf become null) atomically."""
+    text = json.dumps(json_safe(obj), indent=2, sort_keys=False, allow_nan=False)
+    return write_text(path, text + "\n")
+
+
+def open_read(path: str | os.PathLike[str]) -> IO[bytes]:
+    """Open a file for reading without following a symbolic link (anywhere in a tree)."""
+    p = check_path(path)
+    try:
+        fd = os.open(p, os.O_RDONLY | NOFOLLOW)
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise link_error(p) from None
+        raise
+    return os.fdopen(fd, "rb")
+
+
+def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """A file's bytes, read with `open_read` (OSError when missing)."""
+    with open_read(path) as fh:
+        return fh.read()
+
+
+def read_json(path: str | os.PathLike[str]) -> Any:
+    """A JSON file's value; None when missing or not valid JSON (a link is refused)."""
+    try:
+        return json.loads(read_bytes(path).decode("utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:
     """Hex sha256 of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    with open_read(path) as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def remove_stale_temporaries(folder: str | os.PathLike[str]) -> None:
-    """Delete temporaries left by a killed writer (they are never valid files)."""
-    root = Path(folder)
-    if not root.is_dir():
-        return
-    for tmp in root.rglob(f"{TMP_PREFIX}*"):
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-
-
-def file_entries(folder: Path, names: list[Path] | None = None) -> dict[str, dict[str, Any]]:
-    """Size and sha256 of every file under `folder` (or of `names`), by relative path."""
-    paths = names if names is not None else sorted(p for p in folder.rglob("*") if p.is_file())
+def file_entries(folder: Path, names: Iterable[Path]) -> dict[str, dict[str, Any]]:
+    """{relative path: size, sha256, mtime_ns} for `names` (files under `folder`)."""
     out: dict[str, dict[str, Any]] = {}
-    for p in sorted(paths):
-        if p.name.startswith(TMP_PREFIX) or p.name == "manifest.json":
-            continue
+    for p in sorted(Path(n) for n in names):
+        st = os.lstat(check_path(p))
         out[p.relative_to(folder).as_posix()] = {
-            "size": p.stat().st_size,
+            "size": st.st_size,
             "sha256": sha256_file(p),
+            "mtime_ns": st.st_mtime_ns,
         }
     return out
+
+
+def damaged_entries(folder: Path, entries: dict[str, Any]) -> set[str]:
+    """The recorded files that no longer match their record (missing, changed, not a file).
+
+    Fast path: a file whose size and mtime_ns both equal the record keeps its
+    recorded sha256; any other file is hashed again. So a same-size
+    corruption is caught (it changes mtime) while an unchanged tree costs one
+    lstat per file. A record naming a path outside `folder` counts as damaged.
+    """
+    bad: set[str] = set()
+    for rel, entry in entries.items():
+        try:
+            if not safe_rel(rel):
+                raise ValueError(rel)
+            p = check_path(folder / rel)
+            st = os.lstat(p)
+            if not stat.S_ISREG(st.st_mode) or st.st_size != entry["size"]:
+                bad.add(rel)
+                continue
+            if st.st_mtime_ns != entry.get("mtime_ns") and sha256_file(p) != entry["sha256"]:
+                bad.add(rel)
+        except RunError:
+            raise
+        except (OSError, KeyError, TypeError, ValueError):
+            bad.add(rel)
+    return bad
+
+
+def remove_listed(folder: Path, rel: str) -> None:
+    """Delete folder/rel, a file our own records list; a link or folder there is refused."""
+    if not safe_rel(rel):
+        return
+    p = check_path(folder / rel)
+    try:
+        st = os.lstat(p)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(st.st_mode):
+        return  # not the file we recorded: leave it alone
+    try:
+        p.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError as err:
+        raise explain_os_error(p, err) from None
 
 
 def save_npz(path: str | os.PathLike[str], **arrays: Any) -> Path:
@@ -125,9 +238,6 @@ def save_npz(path: str | os.PathLike[str], **arrays: Any) -> Path:
     numpy's own savez stamps each member with the current time; fixed stamps
     make a resumed run's files byte-identical to an uninterrupted one's.
     """
-    import io
-    import zipfile
-
     import numpy as np
 
     buf = io.BytesIO()
@@ -142,33 +252,71 @@ def save_npz(path: str | os.PathLike[str], **arrays: Any) -> Path:
 
 
 def load_npz(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Every array of an .npz (never unpickles objects)."""
+    """Every array of an .npz (never unpickles objects).
+
+    A missing, truncated or corrupt file is a RunError naming it, never a
+    BadZipFile traceback.
+    """
     import numpy as np
 
-    with np.load(path, allow_pickle=False) as z:
-        return {k: z[k] for k in z.files}
+    try:
+        with open_read(path) as fh:
+            data = io.BytesIO(fh.read())
+        with np.load(data, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except FileNotFoundError:
+        why = "is missing"
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as err:
+        why = f"is damaged ({type(err).__name__}: {err})"
+    raise RunError(
+        f"{path} {why}. Fix: run `punkforge run` again to rebuild it from its training store "
+        "(or with --fresh to start that variant over)."
+    )
+
+
+HISTORY_FIELDS = ("epoch", "loss", "val_loss", "seconds")
+
+
+def _num(text: str | None) -> float:
+    return float(text) if text not in (None, "") else math.nan
 
 
 def read_history(folder: Path) -> list[dict[str, float]]:
-    """history.csv rows (epoch, loss, val_loss, seconds); [] when missing or unreadable."""
+    """history.csv rows (epoch, loss, val_loss, seconds); [] when missing or unreadable.
+
+    An empty cell (no validation data) reads as NaN; malformed rows are skipped.
+    """
     try:
-        lines = (folder / "history.csv").read_text(encoding="utf-8").splitlines()
-    except OSError:
+        text = read_bytes(folder / "history.csv").decode("utf-8")
+    except (OSError, UnicodeDecodeError):
         return []
     rows = []
-    for line in lines[1:]:
+    for rec in csv.DictReader(io.StringIO(text)):
         try:
-            ep, loss, val, sec = line.split(",")
-            row = {"epoch": int(ep), "loss": float(loss), "val_loss": float(val)}
-            rows.append({**row, "seconds": float(sec)})
-        except ValueError:
+            rows.append(
+                {
+                    "epoch": int(rec["epoch"]),
+                    "loss": _num(rec["loss"]),
+                    "val_loss": _num(rec["val_loss"]),
+                    "seconds": _num(rec["seconds"]),
+                }
+            )
+        except (ValueError, KeyError, TypeError):
             continue
     return rows
 
 
 def write_history(folder: Path, history: list[dict[str, float]]) -> None:
-    """history.csv: epoch, loss, val_loss, seconds."""
-    lines = ["epoch,loss,val_loss,seconds"] + [
-        f"{h['epoch']},{h['loss']:.6f},{h['val_loss']:.6f},{h['seconds']:.3f}" for h in history
-    ]
-    write_text(folder / "history.csv", "\n".join(lines) + "\n")
+    """history.csv: epoch, loss, val_loss, seconds (an empty cell where there is no value)."""
+
+    def cell(v: float, digits: int) -> str:
+        return f"{v:.{digits}f}" if math.isfinite(v) else ""
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(HISTORY_FIELDS)
+    for h in history:
+        w.writerow(
+            [int(h["epoch"]), cell(h["loss"], 6), cell(h["val_loss"], 6), cell(h["seconds"], 3)]
+        )
+    write_text(folder / "history.csv", buf.getvalue())

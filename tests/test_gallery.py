@@ -130,6 +130,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (out / v.name).mkdir(parents=True)
         _fake_variant(out / v.name, v.recipe.train.epochs, VAL_LOSS[v.name], i)
     (out / "base" / "model.keras").write_bytes(b"not really a model")
+    for v in rf.variants:
+        runner.record_arrays(v, out / v.name)  # what devolving records for `render`
     report = runner.render_only(rf, out, QuietUI())
     assert not report.failures
     return out

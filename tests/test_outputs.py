@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from punkforge import files
+from punkforge import files, tree
 from punkforge.errors import RunError
 from punkforge.run.outputs import manifest_intact, run_lock, safe_child
 
@@ -34,14 +35,26 @@ def test_atomic_write_replaces_and_keeps_the_suffix(tmp_path: Path) -> None:
     assert target.read_bytes() == b"new"
 
 
-def test_stale_temporaries_are_removed(tmp_path: Path) -> None:
+def test_only_journaled_temporaries_are_removed(tmp_path: Path) -> None:
     (tmp_path / "v").mkdir()
-    stale = tmp_path / "v" / ".tmp-abc.png"
-    stale.write_bytes(b"x")
-    keep = tmp_path / "v" / "poster.png"
-    keep.write_bytes(b"y")
-    files.remove_stale_temporaries(tmp_path)
-    assert not stale.exists() and keep.exists()
+    users = tmp_path / "v" / ".tmp-mine.png"  # a user's file that merely looks like ours
+    users.write_bytes(b"u")
+    killed = subprocess.run(
+        [sys.executable, "-c",
+         "import os, sys; from pathlib import Path; from punkforge import files, tree\n"
+         "root = Path(sys.argv[1])\n"
+         "with tree.output_tree(root), files.atomic_path(root / 'v' / 'poster.png') as tmp:\n"
+         "    tmp.write_bytes(b'half'); print(tmp.name, flush=True); os._exit(9)",
+         str(tmp_path)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    tmp = tmp_path / "v" / killed.stdout.strip()
+    assert killed.returncode == 9 and tmp.exists()
+    assert (tmp_path / tree.JOURNAL).read_text().strip() == f"v/{tmp.name}"
+    with tree.output_tree(tmp_path):  # the next command, of any kind
+        pass
+    assert not tmp.exists() and not (tmp_path / tree.JOURNAL).exists()
+    assert users.read_bytes() == b"u"
 
 
 def test_npz_bytes_depend_only_on_the_arrays(tmp_path: Path) -> None:
@@ -66,14 +79,34 @@ def test_safe_child_refuses_links_and_escapes(tmp_path: Path) -> None:
     assert safe_child(root, "wide") == root / "wide"
 
 
-def test_manifest_intact_notices_a_changed_file(tmp_path: Path) -> None:
+def test_manifest_intact_notices_same_size_changes(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("hello")
-    manifest = {"files": files.file_entries(tmp_path)}
+    manifest = {"files": files.file_entries(tmp_path, [tmp_path / "a.txt"])}
+    assert set(manifest["files"]["a.txt"]) == {"size", "sha256", "mtime_ns"}
     assert manifest_intact(tmp_path, manifest)
-    (tmp_path / "a.txt").write_text("hello!")
+    time.sleep(0.01)
+    (tmp_path / "a.txt").write_text("hellO")  # same size, new content
     assert not manifest_intact(tmp_path, manifest)
+    (tmp_path / "a.txt").write_text("hello")  # same content, new mtime: re-hashed, fine
+    assert manifest_intact(tmp_path, manifest)
     (tmp_path / "a.txt").unlink()
     assert not manifest_intact(tmp_path, manifest)
+
+
+def test_json_is_always_valid(tmp_path: Path) -> None:
+    files.write_json(tmp_path / "s.json", {"val_loss": float("nan"), "x": [float("inf"), 1.5]})
+    text = (tmp_path / "s.json").read_text()
+    assert json.loads(text) == {"val_loss": None, "x": [None, 1.5]}
+    assert "NaN" not in text and "Infinity" not in text
+
+
+def test_history_round_trips_through_csv(tmp_path: Path) -> None:
+    rows = [{"epoch": 1, "loss": 0.5, "val_loss": float("nan"), "seconds": 1.25}]
+    files.write_history(tmp_path, rows)
+    text = (tmp_path / "history.csv").read_text()
+    assert text == "epoch,loss,val_loss,seconds\n1,0.500000,,1.250\n"
+    back = files.read_history(tmp_path)
+    assert back[0]["loss"] == 0.5 and back[0]["val_loss"] != back[0]["val_loss"]
 
 
 def test_run_lock_refuses_a_second_holder_and_frees_on_death(tmp_path: Path) -> None:

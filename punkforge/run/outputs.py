@@ -3,28 +3,31 @@
 `outputs/<name>/` holds one folder per variant plus the recipe-level files;
 `.train/<key>/` holds the training stores (see `train`). A variant is done
 when its `manifest.json` exists, names the same resolved recipe and every
-file it lists is there with the same size. Nothing here imports TensorFlow.
+file it lists verifies (`files.damaged_entries`). `refuse_links` checks the
+tree's fixed names before a command starts; `punkforge.tree` guards every
+path after that. Nothing here imports TensorFlow.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
-import json
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
-from punkforge import files
+from punkforge import files, tree
 from punkforge.errors import RunError
 from punkforge.recipe import Recipe, to_dict
 
 TRAIN_DIR = ".train"
 LOCK = ".lock"
+# Names punkforge writes at the top of a recipe's output folder.
+TOP_FILES = (LOCK, tree.JOURNAL, "summary.json", "variants.png", "index.html")
 
 
 def resolved_toml(recipe: Recipe, variant: str) -> str:
@@ -55,52 +58,79 @@ def safe_child(root: Path, name: str) -> Path:
 
 
 def read_manifest(folder: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads((folder / "manifest.json").read_text())
-    except (OSError, ValueError):
-        return None
+    """The variant's manifest, or None when missing or not valid JSON (a link is refused)."""
+    data = files.read_json(folder / "manifest.json")
     return data if isinstance(data, dict) else None
 
 
+def damaged(folder: Path, manifest: dict[str, Any]) -> set[str]:
+    """The files the manifest lists that do not verify (see `files.damaged_entries`)."""
+    entries = manifest.get("files")
+    if not isinstance(entries, dict):
+        return {"manifest.json"}
+    return files.damaged_entries(folder, entries)
+
+
 def manifest_intact(folder: Path, manifest: dict[str, Any]) -> bool:
-    """Every file the manifest lists is present with its recorded size."""
-    for rel, entry in manifest.get("files", {}).items():
-        p = folder / rel
-        try:
-            if p.stat().st_size != entry["size"]:
-                return False
-        except (OSError, KeyError, TypeError):
-            return False
-    return True
+    """Every file the manifest lists is there with its recorded size and content."""
+    return not damaged(folder, manifest)
+
+
+def refuse_links(out: Path, variants: list[str]) -> None:
+    """RunError if a fixed name of the output tree is a symbolic link (reads only).
+
+    Checked before a command touches anything: the recipe folder, its top
+    files, `.train` and every store in it, and each variant folder. Deeper
+    names are checked as they are used (`punkforge.tree`).
+    """
+    names = [out, *(out / n for n in TOP_FILES), out / TRAIN_DIR, *(out / v for v in variants)]
+    for p in names:
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+            if stat.S_ISLNK(os.lstat(p).st_mode):
+                raise tree.link_error(p)
+    train = out / TRAIN_DIR
+    if train.is_dir():
+        for store in train.iterdir():
+            if store.is_symlink():
+                raise tree.link_error(store)
 
 
 @contextlib.contextmanager
 def run_lock(out: Path) -> Iterator[None]:
-    """One `punkforge run` per output folder. The OS drops the lock if we die."""
+    """One punkforge command per output folder, through `filelock` (an OS lock: it dies with us).
+
+    The lock file is opened without following a link (filelock uses
+    O_NOFOLLOW; a link there is refused first with its own message) and
+    holds the holder's pid for the refusal message.
+    """
+    from filelock import FileLock, Timeout
+
+    files.ensure_dir(out)
+    path = tree.check_path(out / LOCK)
+
+    def write_pid(fd: int) -> None:
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, str(os.getpid()).encode())
+
+    lock = FileLock(str(path), timeout=0, on_acquired=write_pid, thread_local=False)
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as err:
-        raise files.explain_os_error(out, err) from None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+        lock.acquire()
+    except Timeout:
         try:
-            other = os.pread(fd, 64, 0).decode().strip()
-        except OSError:
+            other = files.read_bytes(path).decode(errors="replace").strip()
+        except (OSError, RunError):
             other = "?"
-        os.close(fd)
         raise RunError(
             f"Another punkforge run (pid {other or '?'}) is writing {out} right now. Wait for it "
             "to finish, or use another --out."
         ) from None
+    except OSError as err:
+        raise files.explain_os_error(path, err) from None
     try:
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield
     finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+        lock.release()
 
 
 def versions() -> dict[str, str]:

@@ -1,16 +1,23 @@
 """`punkforge run`: train, devolve and render every variant of a recipe.
 
-For each variant the runner decides the least work that brings its folder up
-to date: skip it (its resolved recipe is unchanged and its files intact),
-re-render it (only [render] or the title changed), re-devolve it from its
-training store, or train (resuming the store where it stopped). Variants
-that differ only in `train.epochs` share one training store. TensorFlow is
-imported only when something must be trained or devolved.
+For each variant the runner follows `plan.plan_variant`: skip it (its
+resolved recipe is unchanged and its files verify), re-render it (its arrays
+verify and were made by the same settings), re-devolve it from its training
+store, or train (resuming the store where it stopped). Variants that differ
+only in `train.epochs` share one training store. TensorFlow is imported only
+when something must be trained or devolved.
+
+Every command works inside `tree.output_tree(out)` under the run lock: no
+symlink is followed, temporaries are journaled, and a variant folder loses
+only files its previous manifest listed. The manifest is replaced last, so
+the previous one stays valid (or fails to verify) until then.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,22 +26,24 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from punkforge import files
-from punkforge.errors import PunkforgeError, RunError
+from punkforge import files, tree
+from punkforge.errors import PunkforgeError, RecipeError
 from punkforge.files import read_history, write_history
 from punkforge.recipe import Recipe, Variant
 from punkforge.recipe.load import RecipeFile
 from punkforge.recipe.shapes import count_params
 from punkforge.run.outputs import (
     TRAIN_DIR,
-    manifest_intact,
+    damaged,
     read_manifest,
     recipe_sha,
+    refuse_links,
     resolved_toml,
     run_lock,
     safe_child,
     versions,
 )
+from punkforge.run.plan import SOURCES, Plan, plan_variant, predict_key, render_refusal
 from punkforge.train.store import TrainHooks, read_snapshots, read_state, train_store, training_key
 
 
@@ -55,28 +64,19 @@ class RunReport:
     failures: list[str] = field(default_factory=list)
 
 
-def _plan(v: Variant, folder: Path, fresh: bool) -> str:
-    """'skip' | 'render' | 'train' for one variant ('train' resumes or reuses its store)."""
-    if fresh:
-        return "train"
-    manifest = read_manifest(folder)
-    if not manifest or not manifest_intact(folder, manifest):
-        return "train"
-    text = resolved_toml(v.recipe, v.name)
-    if manifest.get("recipe_sha") == recipe_sha(text):
-        return "skip"
-    r = v.recipe
-    same_model = (
-        manifest.get("training_key") == training_key(r)
-        and manifest.get("summary", {}).get("epochs") == r.train.epochs
-    )
-    if same_model and manifest.get("predict") == _predict_key(r):
-        return "render"
-    return "train"
+def _plan(v: Variant, out: Path, fresh: bool) -> Plan:
+    """The variant's plan (`plan.plan_variant`, shared with --dry-run)."""
+    return plan_variant(v, out, fresh)
 
 
-def _predict_key(r: Recipe) -> dict[str, int]:
-    return {"test_limit": r.data.test_limit, "sample": r.render.sample}
+def dry_run(
+    rf: RecipeFile, out_root: Path, only: tuple[str, ...] = (), fresh: bool = False
+) -> list[tuple[str, Plan]]:
+    """(variant, plan) for what `run_recipe` would do; writes nothing, never imports TensorFlow."""
+    selected = [v for v in rf.variants if not only or v.name in only]
+    out = safe_child(out_root, rf.name)
+    refuse_links(out, [v.name for v in selected])
+    return [(v.name, _plan(v, out, fresh)) for v in selected]
 
 
 def run_recipe(
@@ -86,9 +86,9 @@ def run_recipe(
     selected = [v for v in rf.variants if not only or v.name in only]
     out = safe_child(out_root, rf.name)
     report = RunReport()
-    with run_lock(out):
-        files.remove_stale_temporaries(out)
-        plans = {v.name: _plan(v, safe_child(out, v.name), fresh) for v in selected}
+    refuse_links(out, [v.name for v in selected])
+    with run_lock(out), tree.output_tree(out):
+        plans = {v.name: _plan(v, out, fresh).action for v in selected}
         punks_cache: dict[str, Any] = {}
         reset: set[str] = set()  # stores --fresh has already emptied in this run
         for v in selected:
@@ -96,7 +96,7 @@ def run_recipe(
             action = plans[v.name]
             ui.variant_start(rf.name, v.name, action)
             try:
-                if action == "train":
+                if action in ("train", "devolve"):
                     # only the selected variants: --only must not train a longer sibling
                     key = training_key(v.recipe)
                     group = [w for w in selected if training_key(w.recipe) == key]
@@ -153,8 +153,7 @@ def _train_and_devolve(
             f"training {epochs} epoch{'s' if epochs != 1 else ''}"
             + (f" (resuming after {state.epoch})" if state.epoch else "")
         )
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "manifest.json").unlink(missing_ok=True)  # not done until rewritten
+        files.ensure_dir(folder)
         hooks = _HistoryHooks(ui, store, folder, r.train.epochs)
         train_store(r, punks, store, epochs, sample, hooks)
     t0 = time.perf_counter()
@@ -195,8 +194,9 @@ def devolve_variant(v: Variant, punks: Any, store: Path, folder: Path, ui: RunUI
     keras.utils.set_random_seed(r.seed)
     model = build_autoencoder(r.model, r.channels)
     model.set_weights(read_weights(store, epochs))
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "manifest.json").unlink(missing_ok=True)  # not done until rewritten
+    # The old manifest stays: until record_arrays replaces it, the files it
+    # lists no longer verify, so nothing half-made counts as done.
+    files.ensure_dir(folder)
     with files.atomic_path(folder / "model.keras") as tmp:
         model.save(tmp)
     devolved = to_uint8(model.predict(punks.test, batch_size=256, verbose=0))
@@ -208,6 +208,46 @@ def devolve_variant(v: Variant, punks: Any, store: Path, folder: Path, ui: RunUI
     )
     select_snapshots(r, store, folder)
     write_history(folder, [h for h in state.history if h["epoch"] <= epochs])
+    record_arrays(v, folder)
+
+
+def record_arrays(v: Variant, folder: Path) -> None:
+    """A manifest for freshly devolved arrays whose pictures are not drawn yet.
+
+    It names what the arrays were made with (so `render` and the next run
+    may redraw them without TensorFlow) and no recipe (so nothing counts as
+    finished); the previous manifest's other files stay listed, so they are
+    still ours to delete when the render no longer makes them.
+    """
+    r = v.recipe
+    old = read_manifest(folder) or {}
+    entries = {k: e for k, e in (old.get("files") or {}).items() if k not in SOURCES}
+    base = Path(os.path.abspath(folder))
+    entries.update(files.file_entries(base, _present(folder, SOURCES)))
+    manifest = {
+        "variant": v.name,
+        "recipe_sha": None,
+        "training_key": training_key(r),
+        "predict": predict_key(r),
+        "summary": {"epochs": r.train.epochs},
+        "versions": versions(),
+        "timings": old.get("timings", {}),
+        "files": entries,
+    }
+    files.write_json(folder / "manifest.json", manifest)
+
+
+def _present(folder: Path, names: tuple[str, ...]) -> list[Path]:
+    """Absolute folder/name for each name that is a regular file (a link is never ours)."""
+    out = []
+    for name in names:
+        try:
+            p = tree.check_path(folder / name)
+            if stat.S_ISREG(os.lstat(p).st_mode):
+                out.append(p)
+        except FileNotFoundError:
+            continue
+    return out
 
 
 def select_snapshots(r: Recipe, store: Path, folder: Path) -> None:
@@ -221,52 +261,55 @@ def select_snapshots(r: Recipe, store: Path, folder: Path) -> None:
 
 
 def _render_variant(v: Variant, folder: Path, ui: RunUI, t_train: float | None) -> None:
-    """Every picture of one variant, from its saved arrays (never TensorFlow)."""
+    """Every picture of one variant, from its saved arrays (never TensorFlow).
+
+    New files replace old ones one by one; then files the previous manifest
+    listed that this render did not make are deleted; recipe.toml and the
+    manifest come last. Killed anywhere, the previous manifest is still
+    there and simply no longer verifies, so the next command redraws.
+    """
     from punkforge import gallery, render
 
     r = v.recipe
     cfg = r.render
     ui.step("rendering poster, series and GIF")
-    (folder / "manifest.json").unlink(missing_ok=True)
-    store = folder.parent / TRAIN_DIR / training_key(r)
-    if (store / "snapshots.npz").exists() and read_state(store).epoch >= r.train.epochs:
-        select_snapshots(r, store, folder)  # render.gif.every may have changed
-    t0 = time.perf_counter()
-    dev = files.load_npz(folder / "devolved.npz")
-    snaps = files.load_npz(folder / "snapshots.npz")
-    history = read_history(folder)
-    devolved, originals, ids = dev["devolved"], dev["originals"], dev["ids"]
-    epochs = r.train.epochs
-    caption = render.poster_caption(r.display_title, v.name, epochs)
-    bg = cfg.poster.background
-
-    _remove_unlisted(folder, "poster", cfg.poster.formats)
-    _remove_unlisted(folder, "progress", cfg.gif.formats)
-    poster = render.make_poster(devolved, originals, cfg.poster, caption)
-    render.save_poster(poster, folder / "poster", cfg.poster, title=caption)
-    g = render.poster_geometry(len(devolved), cfg.poster)  # the gallery's poster-thumb.png
-    gallery.write_poster_thumb(poster, (g.grid_x, g.grid_y), g.scale, folder / gallery.THUMB)
-    del poster
-    series = folder / "series"
-    wanted = {f"punk-{int(i)}.png" for i in ids}
-    if series.is_dir():
-        for p in series.glob("*.png"):
-            if p.name not in wanted:
-                p.unlink()
-    render.save_series(devolved, originals, ids, series, cfg.series, bg)
-    gallery.write_series_page(
-        series, ids, cfg.series.scale, cfg.series.layout == "pairs", r.display_title, v.name
-    )
-    frames = render.make_gif_frames(
-        snaps["images"], [int(e) for e in snaps["epochs"]], epochs, cfg.gif, bg
-    )
-    render.save_gif(frames, folder / "progress", cfg.gif)
-    render.save_png(
-        render.make_loss_plot(history, f"{r.display_title} - {v.name}"), folder / "loss.png"
-    )
-    text = resolved_toml(r, v.name)
-    files.write_text(folder / "recipe.toml", text)
     old = read_manifest(folder) or {}
+    store = folder.parent / TRAIN_DIR / training_key(r)
+    t0 = time.perf_counter()
+    with tree.track_writes(folder) as written:
+        if (store / "snapshots.npz").exists() and read_state(store).epoch >= r.train.epochs:
+            select_snapshots(r, store, folder)  # render.gif.every may have changed
+        dev = files.load_npz(folder / "devolved.npz")
+        snaps = files.load_npz(folder / "snapshots.npz")
+        history = read_history(folder)
+        devolved, originals, ids = dev["devolved"], dev["originals"], dev["ids"]
+        epochs = r.train.epochs
+        caption = render.poster_caption(r.display_title, v.name, epochs)
+        bg = cfg.poster.background
+
+        poster = render.make_poster(devolved, originals, cfg.poster, caption)
+        render.save_poster(poster, folder / "poster", cfg.poster, title=caption)
+        g = render.poster_geometry(len(devolved), cfg.poster)  # the gallery's poster-thumb.png
+        gallery.write_poster_thumb(poster, (g.grid_x, g.grid_y), g.scale, folder / gallery.THUMB)
+        del poster
+        series = folder / "series"
+        render.save_series(devolved, originals, ids, series, cfg.series, bg)
+        gallery.write_series_page(
+            series, ids, cfg.series.scale, cfg.series.layout == "pairs", r.display_title, v.name
+        )
+        frames = render.make_gif_frames(
+            snaps["images"], [int(e) for e in snaps["epochs"]], epochs, cfg.gif, bg
+        )
+        render.save_gif(frames, folder / "progress", cfg.gif)
+        render.save_png(
+            render.make_loss_plot(history, f"{r.display_title} - {v.name}"), folder / "loss.png"
+        )
+        base = Path(os.path.abspath(folder))
+        ours = {*written, *_present(folder, SOURCES)} - {base / "manifest.json"}
+        _remove_unlisted(folder, old, ours)
+        text = resolved_toml(r, v.name)
+        files.write_text(folder / "recipe.toml", text)
+        ours |= written
     timings = dict(old.get("timings", {}))
     timings["train_s"] = round(sum(h["seconds"] for h in history), 3)
     if t_train is not None:
@@ -277,7 +320,7 @@ def _render_variant(v: Variant, folder: Path, ui: RunUI, t_train: float | None) 
         "variant": v.name,
         "recipe_sha": recipe_sha(text),
         "training_key": training_key(r),
-        "predict": _predict_key(r),
+        "predict": predict_key(r),
         "summary": {
             "params": count_params(r.model, r.channels),
             "epochs": epochs,
@@ -287,15 +330,22 @@ def _render_variant(v: Variant, folder: Path, ui: RunUI, t_train: float | None) 
         },
         "versions": versions(),
         "timings": timings,
-        "files": files.file_entries(folder),
+        "files": files.file_entries(base, ours),
     }
     files.write_json(folder / "manifest.json", manifest)
 
 
-def _remove_unlisted(folder: Path, stem: str, formats: tuple[str, ...]) -> None:
-    for p in folder.glob(f"{stem}.*"):
-        if p.suffix.lstrip(".") not in formats:
-            p.unlink()
+def _remove_unlisted(folder: Path, old: dict[str, Any], ours: set[Path]) -> None:
+    """Delete what the previous manifest listed and this render did not make.
+
+    Only recorded names are ever deleted: a user's poster.jpg or
+    series/my-edit.png is never listed, so it is never touched.
+    """
+    base = Path(os.path.abspath(folder))
+    keep = {p.relative_to(base).as_posix() for p in ours}
+    for rel in old.get("files") or {}:
+        if isinstance(rel, str) and rel not in keep and rel != "manifest.json":
+            files.remove_listed(base, rel)
 
 
 def variant_row(v: Variant, folder: Path) -> dict[str, Any]:
@@ -305,19 +355,23 @@ def variant_row(v: Variant, folder: Path) -> dict[str, Any]:
         shown = folder.resolve().relative_to(Path.cwd())
     except ValueError:
         shown = folder
-    return {"variant": v.name, **m.get("summary", {}), "folder": str(shown)}
+    summary = m.get("summary") if isinstance(m.get("summary"), dict) else {}
+    return {"variant": v.name, **summary, "folder": str(shown)}
+
+
+def finished(v: Variant, folder: Path) -> dict[str, Any] | None:
+    """The variant's manifest when it names this recipe and every listed file verifies."""
+    m = read_manifest(folder)
+    same = m is not None and m.get("recipe_sha") == recipe_sha(resolved_toml(v.recipe, v.name))
+    return m if same and m is not None and not damaged(folder, m) else None
 
 
 def write_recipe_level(rf: RecipeFile, out: Path, ui: RunUI) -> None:
     """summary.json, variants.png and index.html over every finished variant."""
     from punkforge import gallery, render
 
-    done = []
-    for v in rf.variants:
-        folder = out / v.name
-        m = read_manifest(folder)
-        if m and m.get("recipe_sha") == recipe_sha(resolved_toml(v.recipe, v.name)):
-            done.append(v)
+    manifests = {v.name: finished(v, out / v.name) for v in rf.variants}
+    done = [v for v in rf.variants if manifests[v.name]]
     if not done:
         return
     ui.step("writing summary.json, variants.png and index.html")
@@ -325,7 +379,7 @@ def write_recipe_level(rf: RecipeFile, out: Path, ui: RunUI) -> None:
         "recipe": rf.name,
         "title": rf.title,
         "source": rf.path,
-        "variants": {v.name: read_manifest(out / v.name)["summary"] for v in done},  # type: ignore[index]
+        "variants": {v.name: manifests[v.name]["summary"] for v in done},  # type: ignore[index]
     }
     files.write_json(out / "summary.json", summary)
     first = files.load_npz(out / done[0].name / "devolved.npz")
@@ -355,31 +409,70 @@ def _collect_garbage(rf: RecipeFile, out: Path) -> None:
 def render_only(
     rf: RecipeFile, out: Path, ui: RunUI, keep: Callable[[Variant], bool] = lambda v: True
 ) -> RunReport:
-    """`punkforge render`: redraw every finished variant from its saved arrays."""
+    """`punkforge render`: redraw every finished variant from its saved arrays.
+
+    It never changes what a result means: before anything is written (the
+    lock file included), every selected variant is checked, and if the
+    recipe asks for other data, model, training, epochs or sample than its
+    arrays were made with, the whole command is refused (RecipeError, exit
+    2) with what changed.
+    """
     report = RunReport()
-    with run_lock(out):
-        for v in rf.variants:
+    chosen = [v for v in rf.variants if keep(v)]
+    refuse_links(out, [v.name for v in chosen])
+    _renderable(rf, out, chosen)  # refuse before taking the lock: nothing on disk changes
+    with run_lock(out), tree.output_tree(out):
+        ready, failures = _renderable(rf, out, chosen)  # again, now that nobody else writes
+        for name, message in failures:
+            report.failures.append(message)
+            ui.variant_failed(rf.name, name, message)
+        for v in ready:
             folder = out / v.name
-            if not keep(v):
-                continue
-            if not (folder / "devolved.npz").exists() or not (folder / "history.csv").exists():
-                report.failures.append(
-                    f"{rf.name}/{v.name}: nothing to render yet (no devolved.npz); run "
-                    f"`punkforge run` first."
-                )
-                ui.variant_failed(rf.name, v.name, report.failures[-1])
-                continue
-            m = read_manifest(folder) or {}
-            if m.get("summary", {}).get("epochs", v.recipe.train.epochs) != v.recipe.train.epochs:
-                raise RunError(
-                    f"{folder}: trained for {m['summary']['epochs']} epochs, the recipe "
-                    f"asks for {v.recipe.train.epochs}; `render` never trains. Use "
-                    "`punkforge run` instead."
-                )
             ui.variant_start(rf.name, v.name, "render")
-            _render_variant(v, folder, ui, t_train=None)
+            try:
+                _render_variant(v, folder, ui, t_train=None)
+            except KeyboardInterrupt:
+                raise
+            except PunkforgeError as err:
+                report.failures.append(f"{rf.name}/{v.name}: {err}")
+                ui.variant_failed(rf.name, v.name, str(err))
+                continue
             row = variant_row(v, folder)
             report.rows.append(row)
             ui.variant_done(rf.name, v.name, row)
         write_recipe_level(rf, out, ui)
     return report
+
+
+def _renderable(
+    rf: RecipeFile, out: Path, chosen: list[Variant]
+) -> tuple[list[Variant], list[tuple[str, str]]]:
+    """(variants `render` may redraw, (variant, failure) for the rest); RecipeError on a change."""
+    ready: list[Variant] = []
+    failures: list[tuple[str, str]] = []
+    refusals: list[str] = []
+    for v in chosen:
+        folder = out / v.name
+        m = read_manifest(folder)
+        if m is None or m.get("training_key") is None:
+            failures.append((v.name, (
+                f"{rf.name}/{v.name}: nothing to render yet (no finished arrays in {folder}); "
+                "run `punkforge run` first."
+            )))  # fmt: skip
+            continue
+        why = render_refusal(v, folder, m)
+        if why:
+            refusals.append(why)
+            continue
+        bad = damaged(folder, m).intersection(SOURCES)
+        if bad:
+            failures.append((v.name, (
+                f"{rf.name}/{v.name}: {', '.join(sorted(bad))} in {folder} is missing or "
+                "damaged (it does not match manifest.json), so there is nothing trustworthy to "
+                "redraw. Fix: run `punkforge run` to rebuild it."
+            )))  # fmt: skip
+            continue
+        ready.append(v)
+    if refusals:
+        raise RecipeError(" ".join(refusals))
+    return ready, failures

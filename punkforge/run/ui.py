@@ -23,6 +23,7 @@ from rich.table import Table
 
 ACTIONS = {
     "train": "training",
+    "devolve": "devolving from its training store",
     "render": "re-rendering (only [render] changed)",
     "skip": "up to date, skipped",
 }

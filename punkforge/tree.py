@@ -1,0 +1,194 @@
+"""The output tree guard: no symlinks followed, temporaries journaled, writes recorded.
+
+While a command works on an output tree (`--out/<name>`) it holds
+`output_tree(root)`. Every path punkforge then writes, reads or deletes under
+that root goes through `check_path`, which lstat's each component from the
+root down and refuses a symbolic link where punkforge's own file or folder
+belongs (one RunError naming the link and the fix). `files.atomic_path`,
+`files.open_read`, `files.ensure_dir` and `files.remove_listed` call it, so
+the renderers (which only call `files.atomic_path`) are guarded without
+knowing about it.
+
+The active trees are a plain module-level stack, not a ContextVar, on
+purpose: the series renderer writes from worker threads, which do not
+inherit a ContextVar's value.
+
+Temporaries: before `atomic_path` creates a temporary under a tree it
+appends the temporary's relative path to `<root>/.journal`. Entering a tree
+(under the run lock) deletes every temporary the journal lists and then the
+journal, so files left by a kill -9 are removed by the next command of any
+kind, and nothing is ever deleted by pattern. A journal line is not fsynced:
+it protects against a killed process (the page cache survives), not against
+power loss.
+
+Checks are lstat-based: they stop links a user or a tool left behind, not a
+process racing punkforge while it writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from punkforge.errors import RunError
+
+JOURNAL = ".journal"
+TMP_PREFIX = ".tmp-"
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+@dataclass
+class _Tree:
+    root: Path  # absolute
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    journal_fd: int | None = None
+    trackers: list[tuple[Path, set[Path]]] = field(default_factory=list)
+
+
+_TREES: list[_Tree] = []
+
+
+def link_error(path: Path) -> RunError:
+    """The one paragraph for a symlink found where punkforge's own file or folder belongs."""
+    return RunError(
+        f"{path} is a symbolic link, where punkforge keeps its own file or folder; punkforge "
+        "never follows links inside its output folder, so nothing was written through it. "
+        "Fix: remove the link (move what it points to into its place if you want to keep it), "
+        "or choose another --out, and run again."
+    )
+
+
+def _tree_of(path: Path) -> tuple[_Tree, tuple[str, ...]] | None:
+    for tree in reversed(_TREES):
+        try:
+            return tree, path.relative_to(tree.root).parts
+        except ValueError:
+            continue
+    return None
+
+
+def check_path(path: str | os.PathLike[str]) -> Path:
+    """`path` made absolute, after refusing a symlink at any component of it inside a tree.
+
+    Outside every active tree only the last component is checked. Components
+    that do not exist yet end the check (nothing below them can be a link).
+    """
+    p = Path(os.path.abspath(path))
+    found = _tree_of(p)
+    if found is None:
+        chain = [p]
+    else:
+        tree, parts = found
+        chain = [tree.root]
+        for part in parts:
+            chain.append(chain[-1] / part)
+    for c in chain:
+        try:
+            st = os.lstat(c)
+        except FileNotFoundError:
+            break
+        except OSError:
+            break  # not a directory etc.: the caller's own open or write reports it
+        if stat.S_ISLNK(st.st_mode):
+            raise link_error(c)
+    return p
+
+
+def safe_rel(rel: str) -> bool:
+    """Whether a relative path read from a record stays inside its folder."""
+    parts = Path(rel).parts
+    return bool(parts) and not Path(rel).is_absolute() and ".." not in parts and "" not in parts
+
+
+def journal_temporary(tmp: Path) -> None:
+    """Record `tmp` in its tree's journal before it is created (no-op outside a tree)."""
+    found = _tree_of(tmp)
+    if found is None:
+        return
+    tree, parts = found
+    line = ("/".join(parts) + "\n").encode("utf-8")
+    with tree.lock:
+        if tree.journal_fd is None:
+            path = check_path(tree.root / JOURNAL)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | NOFOLLOW
+            tree.journal_fd = os.open(path, flags, 0o644)
+        os.write(tree.journal_fd, line)
+
+
+def record_write(path: Path) -> None:
+    """Tell every `track_writes` that covers `path` that it was just written."""
+    found = _tree_of(path)
+    if found is None:
+        return
+    tree = found[0]
+    with tree.lock:
+        for folder, written in tree.trackers:
+            if folder in path.parents:
+                written.add(path)
+
+
+@contextlib.contextmanager
+def track_writes(folder: str | os.PathLike[str]) -> Iterator[set[Path]]:
+    """Collect the absolute paths `atomic_path` commits under `folder` while active."""
+    f = Path(os.path.abspath(folder))
+    found = _tree_of(f)
+    written: set[Path] = set()
+    if found is None:
+        raise ValueError(f"{folder} is not inside an active output tree")
+    tree = found[0]
+    entry = (f, written)
+    with tree.lock:
+        tree.trackers.append(entry)
+    try:
+        yield written
+    finally:
+        with tree.lock:
+            tree.trackers.remove(entry)
+
+
+def clean_journal(root: Path) -> None:
+    """Delete the temporaries `root/.journal` lists (regular files only), then the journal."""
+    journal = check_path(root / JOURNAL)
+    try:
+        fd = os.open(journal, os.O_RDONLY | NOFOLLOW)
+    except FileNotFoundError:
+        return
+    with os.fdopen(fd, "rb") as fh:
+        lines = fh.read().decode("utf-8", "replace").splitlines()
+    for rel in dict.fromkeys(lines):
+        if not safe_rel(rel) or not Path(rel).name.startswith(TMP_PREFIX):
+            continue  # not a line we wrote: never delete by a record we cannot trust
+        tmp = root / rel
+        with contextlib.suppress(OSError, RunError):
+            check_path(tmp.parent)
+            if stat.S_ISREG(os.lstat(tmp).st_mode):
+                tmp.unlink()
+    journal.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def output_tree(root: str | os.PathLike[str]) -> Iterator[Path]:
+    """Guard every write, read and delete under `root`; clean the journal on entry and exit.
+
+    Hold the run lock around it: the journal is cleaned on entry, which
+    would delete a concurrent writer's temporaries.
+    """
+    tree = _Tree(Path(os.path.abspath(root)))
+    check_path(tree.root)
+    _TREES.append(tree)
+    try:
+        clean_journal(tree.root)
+        yield tree.root
+    finally:
+        with tree.lock:
+            if tree.journal_fd is not None:
+                os.close(tree.journal_fd)
+                tree.journal_fd = None
+        with contextlib.suppress(OSError, RunError):
+            clean_journal(tree.root)
+        _TREES.remove(tree)
