@@ -349,6 +349,7 @@ def solo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = root / rf.name
     (out / "base").mkdir(parents=True)
     _fake_variant(out / "base", 2, 0.25, 7)
+    runner.record_arrays(rf.variants[0], out / "base")  # what devolving records for `render`
     assert not runner.render_only(rf, out, QuietUI()).failures
     return out
 
