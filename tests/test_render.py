@@ -47,8 +47,9 @@ def punks(n: int, channels: int = 4, seed: int = 0) -> np.ndarray:
 
 
 def small(**kw) -> PosterConfig:
+    """A small poster config, not validated: check_poster must refuse bad ones on its own."""
     base = dict(paper="4x5in", dpi=72, margin="0.25in", caption=False)
-    return PosterConfig(**{**base, **kw})
+    return PosterConfig.model_construct(**{**PosterConfig().model_dump(), **base, **kw})
 
 
 # --- geometry ---------------------------------------------------------------

@@ -17,7 +17,9 @@ from punkforge.recipe.load import leaf_keys
 from punkforge.recipe.schema import recipe_schema
 from punkforge.recipe.starter import starter_text
 
-TABLES = ["name", "title", "seed", "data", "model", "train", "render", "variants", "sweep"]
+TABLES = [
+    "name", "title", "seed", "data", "model", "train", "render", "art", "variants", "sweep",
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -88,8 +88,8 @@ def test_deconv_out_known_values(n: int, k: int, s: int, padding: str, op: int |
 
 def _model(encoder: list[Layer], decoder: list[Layer], out_kernel: int = 3) -> ModelConfig:
     return ModelConfig(
-        "relu", "he_normal", tuple(encoder), tuple(decoder),
-        OutputLayer((out_kernel, out_kernel), "sigmoid"),
+        encoder=tuple(encoder), decoder=tuple(decoder),
+        output=OutputLayer(kernel=(out_kernel, out_kernel), activation="sigmoid"),
     )  # fmt: skip
 
 
@@ -116,29 +116,31 @@ def test_seed_network_params_per_colour_mode(channels: int, params: int) -> None
 
 def test_params_of_asymmetric_kernels_and_strides() -> None:
     m = _model(
-        [Layer(32, (4, 4), (2, 2), "same"), Layer(64, (4, 4), (2, 2), "same"),
-         Layer(4, (3, 3), (1, 1), "same")],
-        [Layer(64, (4, 4), (2, 2), "same"), Layer(32, (4, 4), (2, 2), "same")],
+        [Layer(filters=32, kernel=(4, 4), strides=(2, 2), padding="same"), Layer(filters=64, kernel=(4, 4), strides=(2, 2), padding="same"),
+         Layer(filters=4, kernel=(3, 3), strides=(1, 1), padding="same")],
+        [Layer(filters=64, kernel=(4, 4), strides=(2, 2), padding="same"), Layer(filters=32, kernel=(4, 4), strides=(2, 2), padding="same")],
     )  # fmt: skip
     rows = network_shapes(m, 1)
     assert [r.out for r in rows] == [
         (12, 12, 32), (6, 6, 64), (6, 6, 4), (12, 12, 64), (24, 24, 32), (24, 24, 1),
     ]  # fmt: skip
     assert count_params(m, 1) == 72_933  # recipes/strided-punks.toml, as `list` shows it
-    m2 = _model([Layer(16, (7, 5))], [Layer(16, (7, 5))], out_kernel=1)
+    m2 = _model(
+        [Layer(filters=16, kernel=(7, 5))], [Layer(filters=16, kernel=(7, 5))], out_kernel=1
+    )
     assert [r.out for r in network_shapes(m2, 3)] == [(18, 20, 16), (24, 24, 16), (24, 24, 3)]
     assert count_params(m2, 3) == (7 * 5 * 3 * 16 + 16) + (7 * 5 * 16 * 16 + 16) + (16 * 3 + 3)
 
 
 def test_output_padding_per_axis() -> None:
     # 24 -> 12 -> ((12 - 1) * 2 + 1 + 1, (12 - 1) * 2 + 2 + 0) = (24, 24)
-    enc = Layer(8, (3, 3), (2, 2), "same")
-    m = _model([enc], [Layer(8, (1, 2), (2, 2), output_padding=(1, 0))])
+    enc = Layer(filters=8, kernel=(3, 3), strides=(2, 2), padding="same")
+    m = _model([enc], [Layer(filters=8, kernel=(1, 2), strides=(2, 2), output_padding=(1, 0))])
     assert network_shapes(m, 1)[1].out == (24, 24, 8)
 
 
 def test_layer_activation_is_reported() -> None:
-    m = _model([Layer(8, activation="tanh")], [Layer(8, activation="elu")])
+    m = _model([Layer(filters=8, activation="tanh")], [Layer(filters=8, activation="elu")])
     assert [r.activation for r in network_shapes(m, 1)] == ["tanh", "elu", "sigmoid"]
 
 
@@ -147,7 +149,9 @@ def test_a_network_without_hidden_layers_is_24x24() -> None:
 
 
 def test_not_24x24_names_the_layer_and_the_shapes() -> None:
-    m = _model([Layer(8), Layer(8), Layer(8)], [Layer(8), Layer(8)])
+    m = _model(
+        [Layer(filters=8), Layer(filters=8), Layer(filters=8)], [Layer(filters=8), Layer(filters=8)]
+    )
     with pytest.raises(ShapeError) as err:
         network_shapes(m, 1)
     assert err.value.key == "model.decoder[1]"
@@ -157,7 +161,10 @@ def test_not_24x24_names_the_layer_and_the_shapes() -> None:
 
 
 def test_too_large_names_the_last_decoder_layer() -> None:
-    m = _model([Layer(8, (3, 3), (2, 2), "same")], [Layer(8, (3, 3), (2, 2), "valid")])
+    m = _model(
+        [Layer(filters=8, kernel=(3, 3), strides=(2, 2), padding="same")],
+        [Layer(filters=8, kernel=(3, 3), strides=(2, 2), padding="valid")],
+    )
     with pytest.raises(ShapeError) as err:
         network_shapes(m, 1)
     assert err.value.key == "model.decoder[0]"
@@ -166,13 +173,16 @@ def test_too_large_names_the_last_decoder_layer() -> None:
 
 def test_no_decoder_names_the_decoder() -> None:
     with pytest.raises(ShapeError) as err:
-        network_shapes(_model([Layer(8)], []), 1)
+        network_shapes(_model([Layer(filters=8)], []), 1)
     assert err.value.key == "model.decoder"
     assert "22x22" in str(err.value)
 
 
 def test_vanishing_image_names_the_layer() -> None:
-    m = _model([Layer(8, (13, 13)), Layer(8, (13, 13)), Layer(8)], [Layer(8)])
+    m = _model(
+        [Layer(filters=8, kernel=(13, 13)), Layer(filters=8, kernel=(13, 13)), Layer(filters=8)],
+        [Layer(filters=8)],
+    )
     with pytest.raises(ShapeError) as err:
         network_shapes(m, 1)
     assert err.value.key == "model.encoder[1]"
@@ -183,8 +193,8 @@ def test_vanishing_image_names_the_layer() -> None:
 def test_vanishing_in_the_decoder() -> None:
     # 24 -> 1 (same, stride 24) -> (1 - 1) * 2 + 4 - 2 * 2 + 0 = 0
     m = _model(
-        [Layer(8, (4, 4), (24, 24), "same")],
-        [Layer(8, (4, 4), (2, 2), "same", output_padding=(0, 0))],
+        [Layer(filters=8, kernel=(4, 4), strides=(24, 24), padding="same")],
+        [Layer(filters=8, kernel=(4, 4), strides=(2, 2), padding="same", output_padding=(0, 0))],
     )
     with pytest.raises(ShapeError) as err:
         network_shapes(m, 1)
@@ -194,13 +204,19 @@ def test_vanishing_in_the_decoder() -> None:
 
 def test_output_padding_smaller_than_strides_is_allowed() -> None:
     # 24 -> (11, 8) -> ((11 - 1) * 2 + 3 + 1, (8 - 1) * 3 + 3 + 0) = (24, 24)
-    m = _model([Layer(8, (3, 3), (2, 3))], [Layer(8, (3, 3), (2, 3), output_padding=(1, 0))])
+    m = _model(
+        [Layer(filters=8, kernel=(3, 3), strides=(2, 3))],
+        [Layer(filters=8, kernel=(3, 3), strides=(2, 3), output_padding=(1, 0))],
+    )
     assert network_shapes(m, 1)[1].out == (24, 24, 8)
 
 
 @pytest.mark.parametrize("op", [(2, 0), (0, 3), (5, 5)])
 def test_output_padding_must_be_smaller_than_strides(op: tuple[int, int]) -> None:
-    m = _model([Layer(8, (3, 3), (2, 3))], [Layer(8, (3, 3), (2, 3), output_padding=op)])
+    m = _model(
+        [Layer(filters=8, kernel=(3, 3), strides=(2, 3))],
+        [Layer(filters=8, kernel=(3, 3), strides=(2, 3), output_padding=op)],
+    )
     with pytest.raises(ShapeError) as err:
         network_shapes(m, 1)
     assert err.value.key == "model.decoder[0].output_padding"

@@ -1,18 +1,27 @@
 """Stage 1, the recipe: typed recipe data, TOML loading, shapes, schema and paper sizes.
 
-`types` holds the typed recipe (every default and limit, once); `load` turns
-TOML text, variants, sweeps and `--set` into validated `Variant`s; `text`
-reads files and finds lines for error messages; `shapes` computes layer
-shapes without TensorFlow; `schema` writes the JSON Schema; `paper` knows
-paper sizes, lengths and colours; `starter` writes new recipes. Nothing here
-imports TensorFlow. The recipe types are re-exported here.
+`types` holds the typed recipe as pydantic models (every key's type, default,
+limit and help, once); `fields` the kinds of value a key can take; `checks`
+what spans several tables; `load` turns TOML text, variants, sweeps and
+`--set` into validated `Variant`s, with `explain` putting pydantic's errors
+into a recipe's words; `text` reads files and knows where keys are written;
+`shapes` computes layer shapes and "auto" output_padding without TensorFlow;
+`schema` writes the JSON Schema; `paper` knows paper sizes, lengths and
+colours; `starter` writes new recipes. Nothing here imports TensorFlow. The
+recipe types are re-exported here.
 """
 
 from punkforge.recipe.types import (
+    BEND_OPS,
     COLORS,
+    CPUNKS,
+    FITS,
     GIF_FORMATS,
     NAME_HELP,
     NAME_RE,
+    PALETTES,
+    ArtConfig,
+    Bend,
     DataConfig,
     GifConfig,
     Layer,
@@ -26,15 +35,23 @@ from punkforge.recipe.types import (
     TrainConfig,
     Variant,
     layer_to_dict,
+    leaf_keys,
+    predict_dict,
     to_dict,
     training_dict,
 )
 
 __all__ = [
+    "BEND_OPS",
     "COLORS",
+    "CPUNKS",
+    "FITS",
     "GIF_FORMATS",
     "NAME_HELP",
     "NAME_RE",
+    "PALETTES",
+    "ArtConfig",
+    "Bend",
     "DataConfig",
     "GifConfig",
     "Layer",
@@ -48,6 +65,8 @@ __all__ = [
     "TrainConfig",
     "Variant",
     "layer_to_dict",
+    "leaf_keys",
+    "predict_dict",
     "to_dict",
     "training_dict",
 ]

@@ -1,84 +1,50 @@
-"""JSON Schema of the recipe format, derived from the dataclasses in `recipe`.
+"""JSON Schema of the recipe format, generated from the pydantic models in `types`.
 
 `punkforge schema` prints it; editors can use it to complete and check TOML.
-The same field metadata that the loader enforces gives the limits here.
+pydantic writes each table once under `$defs`; here they are inlined (the
+format has no recursion), so every key reads as `properties.train.properties.
+epochs`, and pydantic's generated titles are dropped. `[variants]` and
+`[sweep]`, which are about the file rather than one recipe, are added here.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import typing
 from typing import Any
 
-from punkforge.recipe import Layer, Pair, Recipe
-from punkforge.recipe.load import leaf_keys
+from punkforge.recipe.types import NAME_RE, Recipe, leaf_keys
 
 
-def _pair(lo: int, hi: int) -> dict[str, Any]:
-    """An int or [h, w], each from lo to hi (the loader's limits for kernel, strides, ...)."""
-    item = {"type": "integer", "minimum": lo, "maximum": hi}
-    return {"oneOf": [item, {"type": "array", "items": item, "minItems": 2, "maxItems": 2}]}
-
-
-def _field_schema(tp: Any, f: dataclasses.Field[Any]) -> dict[str, Any]:
-    meta = f.metadata
-    out: dict[str, Any] = {"description": meta.get("help", "")}
-    if tp is bool:
-        out["type"] = "boolean"
-    elif tp is int or tp is float:
-        out["type"] = "integer" if tp is int else "number"
-        if meta.get("min") is not None:
-            out["minimum"] = meta["min"]
-        if meta.get("max") is not None:
-            out["maximum"] = meta["max"]
-    elif tp is str:
-        out["type"] = "string"
-        if meta.get("choices"):
-            out["enum"] = list(meta["choices"])
-        if meta.get("kind") == "name":
-            out["pattern"] = "^[a-z0-9_-]{1,64}$"
-        if meta.get("kind") == "color":
-            out["pattern"] = "^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$"
-        if meta.get("max") is not None:
-            out["maxLength"] = meta["max"]
-    elif tp == Pair or Pair in typing.get_args(tp):
-        out.update(_pair(meta["min"], meta["max"]))
-    elif tp == tuple[str, ...]:
-        out.update(
-            {
-                "type": "array",
-                "items": {"enum": list(meta["choices"])},
-                "uniqueItems": True,
-                "minItems": 1,
-            }
-        )
-    elif tp == tuple[Layer, ...]:
-        out.update({"type": "array", "items": _object(Layer), "maxItems": meta.get("max")})
-    elif dataclasses.is_dataclass(tp):
-        out.update(_object(tp))
-    if isinstance(f.default, (bool, int, float, str)) and f.default != "":
-        out["default"] = f.default
-    return out
-
-
-def _object(cls: type) -> dict[str, Any]:
-    hints = typing.get_type_hints(cls)
-    props = {f.name: _field_schema(hints[f.name], f) for f in dataclasses.fields(cls)}
-    required = [f.name for f in dataclasses.fields(cls) if f.metadata.get("required")]
-    out: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
-    if required:
-        out["required"] = required
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    """Replace every {"$ref": "#/$defs/X", ...} by X itself, and drop generated titles."""
+    if isinstance(node, list):
+        return [_inline(x, defs) for x in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        target = _inline(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
+        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    out: dict[str, Any] = {}
+    for k, v in node.items():
+        if k == "title":
+            continue
+        if k == "properties":  # keys here are names, not schema keywords
+            out[k] = {name: _inline(sub, defs) for name, sub in v.items()}
+        elif k == "default" and v in ("", None):
+            continue  # "inherit" markers (a layer's activation) and "not set" (output_padding)
+        else:
+            out[k] = _inline(v, defs)
     return out
 
 
 def recipe_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a recipe file."""
-    base = _object(Recipe)
+    raw = Recipe.model_json_schema()
+    base = _inline({k: v for k, v in raw.items() if k != "$defs"}, raw.get("$defs", {}))
     overrides = {k: {**v} for k, v in base["properties"].items() if k != "name"}
     base["properties"]["variants"] = {
         "description": "named variants: any keys of the recipe but name, merged over the base",
         "type": "object",
-        "propertyNames": {"pattern": "^[a-z0-9_-]{1,64}$"},
+        "propertyNames": {"pattern": NAME_RE.pattern},
         "additionalProperties": {
             "type": "object",
             "properties": overrides,

