@@ -83,7 +83,22 @@ SPECIAL = [
         line=2,
         make=_write("latin1.toml", 'name = "t"\ntitle = "Café"\n'.encode("latin-1")),
     ),
-    Case("utf16", ("is not UTF-8",), make=_write("utf16.toml", 'name = "t"\n'.encode("utf-16"))),
+    Case(
+        "utf16",
+        ("is not UTF-8", "UTF-16 byte-order mark"),
+        make=_write("utf16.toml", 'name = "t"\n'.encode("utf-16")),
+    ),
+    Case(
+        "utf32",
+        ("is not UTF-8", "UTF-32 byte-order mark", "Save the recipe as UTF-8"),
+        make=_write("utf32.toml", 'name = "t"\n'.encode("utf-32")),
+    ),
+    Case(
+        "utf8-bom-then-a-typo",  # the BOM itself is fine: the error is the typo, on line 3
+        ("train.epoch: unknown key",),
+        line=3,
+        make=_write("bom.toml", '\ufeffname = "t"\n[train]\nepoch = 2\n'.encode()),
+    ),
     Case("a-folder", ("is a folder, not a recipe file",), make=_folder),
     Case("missing-file", ("no such file",), make=lambda folder: folder / "nope.toml"),
 ]

@@ -9,6 +9,7 @@ error, so a recipe built in Python is checked exactly like a recipe file.
 
 from __future__ import annotations
 
+import json
 import math
 from typing import TYPE_CHECKING
 
@@ -98,7 +99,7 @@ def check_art(r: Recipe) -> None:
         for i, pair in enumerate(r.art.morph):
             bad = [x for x in pair if not isinstance(x, int) or not lo <= x <= hi]
             if bad:
-                listed = ", ".join(map(repr, bad))
+                listed = ", ".join(json.dumps(x) for x in bad)
                 raise Problem(
                     f"art.morph[{i}]",
                     f"expected test punk ids from {lo} to {hi} (data.test_limit is "

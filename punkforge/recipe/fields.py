@@ -144,7 +144,9 @@ def _read_pair(v: Any, lo: int, hi: int) -> Pair:
         raise problem(f"expected an integer or a list [h, w] of two, found {describe(v)}.")
     for x, sub in zip(items, subs, strict=True):
         if not is_int(x):
-            raise problem(f"expected an integer, found {describe(x)}.", sub)
+            nan = isinstance(x, float) and not math.isfinite(x)
+            why = ": NaN and infinity are not values a recipe can use" if nan else ""
+            raise problem(f"expected an integer, found {describe(x)}{why}.", sub)
         if not lo <= x <= hi:
             raise problem(f"expected an integer from {lo} to {hi}, found {describe(x)}.", sub)
     return (items[0], items[1])

@@ -51,6 +51,10 @@ def build_autoencoder(cfg: ModelConfig, channels: int) -> Any:
     keras = keras_module()
     from keras import layers
 
+    from punkforge.recipe.shapes import resolve_output_padding
+
+    cfg = resolve_output_padding(cfg, (24, 24))  # "auto" output_padding -> numbers
+
     def conv_args(layer: Any) -> dict[str, Any]:
         return dict(
             filters=layer.filters,
