@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from conftest import MINIMAL, RECIPES, write_recipe
-
 from pydantic import BaseModel, ValidationError
 
 from punkforge.errors import RecipeError

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import random
 
 import pytest
 
@@ -20,7 +21,9 @@ from punkforge.recipe.shapes import (
     count_params,
     deconv_out,
     network_shapes,
+    resolve_output_padding,
 )
+from punkforge.recipe.text import parse_key
 
 
 def keras_conv(n: int, k: int, s: int, padding: str) -> int:
@@ -114,12 +117,15 @@ def test_seed_network_params_per_colour_mode(channels: int, params: int) -> None
     assert network_shapes(ModelConfig(), channels)[-1].out == (24, 24, channels)
 
 
+def _same(filters: int, kernel: int, strides: int) -> Layer:
+    return Layer(filters=filters, kernel=kernel, strides=strides, padding="same")
+
+
 def test_params_of_asymmetric_kernels_and_strides() -> None:
     m = _model(
-        [Layer(filters=32, kernel=(4, 4), strides=(2, 2), padding="same"), Layer(filters=64, kernel=(4, 4), strides=(2, 2), padding="same"),
-         Layer(filters=4, kernel=(3, 3), strides=(1, 1), padding="same")],
-        [Layer(filters=64, kernel=(4, 4), strides=(2, 2), padding="same"), Layer(filters=32, kernel=(4, 4), strides=(2, 2), padding="same")],
-    )  # fmt: skip
+        [_same(32, 4, 2), _same(64, 4, 2), _same(4, 3, 1)],
+        [_same(64, 4, 2), _same(32, 4, 2)],
+    )
     rows = network_shapes(m, 1)
     assert [r.out for r in rows] == [
         (12, 12, 32), (6, 6, 64), (6, 6, 4), (12, 12, 64), (24, 24, 32), (24, 24, 1),
@@ -221,3 +227,176 @@ def test_output_padding_must_be_smaller_than_strides(op: tuple[int, int]) -> Non
         network_shapes(m, 1)
     assert err.value.key == "model.decoder[0].output_padding"
     assert "smaller than strides" in str(err.value)
+
+
+# ---------------------------------------------------------------- "auto" output_padding
+
+
+# Each candidate a Conv2DTranspose may take: Keras' default (None) or [h, w] below the strides.
+def _candidates(s: tuple[int, int]) -> list[tuple[int, int] | None]:
+    return [None, *itertools.product(range(s[0]), range(s[1]))]
+
+
+def _ref_deconv(hw: tuple[int, int], layer: Layer, op: tuple[int, int] | None) -> tuple[int, int]:
+    return tuple(  # type: ignore[return-value]
+        keras_deconv(n, k, s, layer.padding, None if op is None else o)
+        for n, k, s, o in zip(hw, layer.kernel, layer.strides, op or (0, 0), strict=True)
+    )
+
+
+def _random_layer(rng: random.Random, **kw: object) -> Layer:
+    return Layer(
+        filters=1,
+        kernel=(rng.randint(1, 6), rng.randint(1, 6)),
+        strides=(rng.randint(1, 3), rng.randint(1, 3)),
+        padding=rng.choice(["valid", "same"]),
+        **kw,
+    )
+
+
+def test_auto_output_padding_against_keras_formula_on_random_stacks() -> None:
+    """Whatever "auto" gives, Keras' formula confirms; whatever it refuses, nothing fits."""
+    rng = random.Random(20261125)
+    solved = refused = 0
+    for _ in range(3000):
+        size = (rng.randint(8, 64), rng.randint(8, 64))
+        enc = [_random_layer(rng) for _ in range(rng.randint(0, 4))]
+        dec = [
+            _random_layer(rng, output_padding=rng.choice(["auto", "auto", None]))
+            for _ in range(rng.randint(1, 4))
+        ]
+        ins = [size]
+        for layer in enc:
+            hw, ks, ss = ins[-1], layer.kernel, layer.strides
+            ins.append(
+                tuple(
+                    keras_conv(n, k, s, layer.padding) for n, k, s in zip(hw, ks, ss, strict=True)
+                )
+            )
+        if min(min(x) for x in ins) < 1:
+            if any(x.output_padding == "auto" for x in dec):
+                with pytest.raises(ShapeError, match="vanished"):
+                    resolve_output_padding(_model(enc, dec), size)
+            continue
+        try:
+            got = resolve_output_padding(_model(enc, dec), size).decoder
+        except ShapeError as err:
+            got, failed = None, parse_key(err.key)
+        hw = ins[-1]
+        for i, layer in enumerate(dec):
+            j = len(dec) - 1 - i
+            if got is not None:
+                op = got[i].output_padding
+                assert op is None or all(
+                    0 <= o < s for o, s in zip(op, layer.strides, strict=True)
+                ), op
+                if layer.output_padding == "auto":
+                    assert _ref_deconv(hw, layer, op) == ins[j], (size, enc, dec, i)
+                else:
+                    assert op == layer.output_padding
+                hw = _ref_deconv(hw, layer, op)
+                continue
+            if failed[:3] == ["model", "decoder", i]:  # refused here: nothing could fit
+                assert layer.output_padding == "auto"
+                if 0 <= j < len(enc):
+                    assert all(_ref_deconv(hw, layer, c) != ins[j] for c in
+                               _candidates(layer.strides)), (size, enc, dec, i)  # fmt: skip
+                break
+            # before the refused layer: an "auto" that fitted, as it must have
+            op = None
+            if layer.output_padding == "auto":
+                fits = [c for c in _candidates(layer.strides)
+                        if _ref_deconv(hw, layer, c) == ins[j]]  # fmt: skip
+                assert fits, (size, enc, dec, i)
+                op = fits[0]
+            hw = _ref_deconv(hw, layer, op)
+            if min(hw) < 1:
+                break
+        solved += got is not None
+        refused += got is None
+    assert solved > 300 and refused > 300, (solved, refused)  # both paths are exercised
+
+
+def test_mirrored_stacks_with_auto_always_give_back_the_size() -> None:
+    rng = random.Random(7)
+    checked = 0
+    for _ in range(2000):
+        size = (rng.randint(8, 256), rng.randint(8, 256))
+        enc = [_random_layer(rng) for _ in range(rng.randint(1, 4))]
+        mirror = [x.model_copy(update={"output_padding": "auto"}) for x in reversed(enc)]
+        m = _model(enc, mirror)
+        try:
+            rows = network_shapes(m, 3, size)
+        except ShapeError as err:
+            # Only where Keras cannot: an even kernel with padding "same" may need Keras'
+            # default on one axis and an output_padding on the other, and it takes one or
+            # the other for both.
+            assert "vanished" in str(err) or '"auto" cannot give back' in str(err)
+            i = parse_key(err.key)[2]
+            assert "vanished" in str(err) or any(
+                x.padding == "same" and 0 in (x.kernel[0] % 2, x.kernel[1] % 2) for x in [mirror[i]]
+            ), (size, enc)
+            continue
+        assert rows[-1].out == (*size, 3)
+        checked += 1
+    assert checked > 1000
+
+
+def test_a_wrong_size_names_the_output_padding_that_fixes_it() -> None:
+    enc = Layer(filters=8, kernel=(3, 3), strides=(2, 2))
+    m = _model([enc], [enc.model_copy(update={"output_padding": (0, 0)})])
+    with pytest.raises(ShapeError) as err:
+        network_shapes(m, 1)
+    assert err.value.key == "model.decoder[0]"
+    assert "gives back 23x23" in str(err.value) and "output_padding = 1" in str(err.value)
+    fixed = _model([enc], [enc.model_copy(update={"output_padding": (1, 1)})])
+    assert network_shapes(fixed, 1)[-1].out == (24, 24, 1)
+
+
+def test_a_wrong_size_no_output_padding_can_fix_names_a_kernel() -> None:
+    m = _model([Layer(filters=8)] * 3, [Layer(filters=8)] * 2)
+    with pytest.raises(ShapeError, match=r"No output_padding can fix it; give model\.decoder") as e:
+        network_shapes(m, 1)
+    assert "kernel = 5" in str(e.value)
+    fixed = _model([Layer(filters=8)] * 3, [Layer(filters=8), Layer(filters=8, kernel=(5, 5))])
+    assert network_shapes(fixed, 1)[-1].out == (24, 24, 1)
+
+
+def test_shapes_at_other_sizes() -> None:
+    m = ModelConfig()
+    assert network_shapes(m, 1, (32, 40))[-1].out == (32, 40, 1)
+    assert count_params(m, 1, (32, 40)) == count_params(m, 1)  # convolutions share weights
+    with pytest.raises(ShapeError, match="not 32x40"):
+        network_shapes(_model([Layer(filters=8)], [Layer(filters=8, kernel=(5, 5))]), 1, (32, 40))
+
+
+@pytest.mark.slow
+def test_auto_output_padding_matches_keras_itself() -> None:
+    """A few random "auto" networks built by Keras give back exactly the input size."""
+    from punkforge.train.model import keras_module
+
+    keras = keras_module()
+    rng = random.Random(3)
+    built = 0
+    while built < 6:
+        size = (rng.randint(8, 48), rng.randint(8, 48))
+        enc = [_random_layer(rng) for _ in range(rng.randint(1, 3))]
+        mirror = [x.model_copy(update={"output_padding": "auto"}) for x in reversed(enc)]
+        try:
+            want = [r.out for r in network_shapes(_model(enc, mirror), 1, size)]
+        except ShapeError:
+            continue
+        m = resolve_output_padding(_model(enc, mirror), size)
+        x = inp = keras.Input((*size, 1))
+        outs = []
+        for layer in m.encoder:
+            x = keras.layers.Conv2D(1, layer.kernel, layer.strides, layer.padding)(x)
+            outs.append(tuple(x.shape[1:]))
+        for layer in m.decoder:
+            x = keras.layers.Conv2DTranspose(
+                1, layer.kernel, layer.strides, layer.padding, output_padding=layer.output_padding
+            )(x)
+            outs.append(tuple(x.shape[1:]))
+        keras.Model(inp, x)
+        assert outs == [(h, w, 1) for h, w, _ in want[:-1]], (size, enc)
+        built += 1

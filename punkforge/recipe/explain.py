@@ -1,4 +1,4 @@
-"""pydantic's validation errors, in the words of a recipe: the key, what was expected, what was found.
+"""pydantic's validation errors in a recipe's words: the key, what was expected, what was found.
 
 `explain(err)` picks the error to show (an unknown key first: a typo is the
 likely cause of everything else) and turns its `loc` into a key path and its

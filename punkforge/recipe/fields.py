@@ -157,15 +157,15 @@ def pair_schema(lo: int, hi: int) -> dict[str, Any]:
     return {"oneOf": [item, {"type": "array", "items": item, "minItems": 2, "maxItems": 2}]}
 
 
-def IntPair(lo: int, hi: int) -> Any:  # noqa: N802 - a type factory, read like a type
+def IntPair(lo: int, hi: int) -> Any:
     """An int or [h, w], each from lo to hi, kept as an (h, w) tuple."""
     return Annotated[
         Pair, BeforeValidator(lambda v: _read_pair(v, lo, hi)), WithJsonSchema(pair_schema(lo, hi))
     ]
 
 
-def IntPairOrAuto(lo: int, hi: int, optional: bool = False) -> Any:  # noqa: N802
-    """"auto", or an int or [h, w] each from lo to hi (None allowed when `optional`)."""
+def IntPairOrAuto(lo: int, hi: int, optional: bool = False) -> Any:
+    """ "auto", or an int or [h, w] each from lo to hi (None allowed when `optional`)."""
 
     def read(v: Any) -> Any:
         if v == "auto" or (optional and v is None):
@@ -209,7 +209,7 @@ def _read_palette(v: Any, names: tuple[str, ...]) -> Any:
     return tuple(out)
 
 
-def Palette(names: tuple[str, ...]) -> Any:  # noqa: N802
+def Palette(names: tuple[str, ...]) -> Any:
     """One of `names`, or 1..256 colours normalised to lower-case '#rrggbb'."""
     colour = {"type": "string", "pattern": COLOR_PATTERN}
     schema = {

@@ -139,7 +139,7 @@ class _Ctx:
 def _validate(raw: dict[str, Any], ctx: _Ctx, base_dir: str) -> Recipe:
     """The one place a raw recipe becomes a `Recipe`; its errors become words here."""
     try:
-        return Recipe.model_validate(raw, context={"base_dir": base_dir})
+        return Recipe.model_validate(raw, context={"base_dir": base_dir, "raw_errors": True})
     except ValidationError as err:
         f = explain(err, TOP_EXTRA)
         raise ctx.fail(f.path, f.problem, f.found) from None
@@ -330,4 +330,3 @@ def load_recipe(path: str | Path, sets: tuple[str, ...] | list[str] = ()) -> Rec
 def loads_recipe(text: str, source: str = "<recipe>", sets: tuple[str, ...] = ()) -> RecipeFile:
     """Like `load_recipe`, from TOML text (tests, `render` of a run folder)."""
     return resolve(parse_toml(text, source), tuple(sets))
-

@@ -88,7 +88,9 @@ def _conv(hw: Size, layer: Layer) -> Size:
     return conv_out(hw[0], kh, sh, layer.padding), conv_out(hw[1], kw, sw, layer.padding)
 
 
-def _vanished(key: str, kind: str, layer: Layer, before: Size, after: Size, trace: str) -> ShapeError:
+def _vanished(
+    key: str, kind: str, layer: Layer, before: Size, after: Size, trace: str
+) -> ShapeError:
     (kh, kw), (sh, sw) = layer.kernel, layer.strides
     return ShapeError(
         f"model.{key}",
@@ -104,13 +106,17 @@ def mirrored(model: ModelConfig, i: int) -> int | None:
     return j if 0 <= j < len(model.encoder) else None
 
 
-def _auto(hw: Size, layer: Layer, target: Size) -> Size | None:
-    """The output_padding (None: Keras' default) giving `target` from `hw`; raises ValueError."""
-    if _deconv(hw, layer, None) == target:
+def _auto(hw: Size, kernel: Size, strides: Size, padding: str, target: Size) -> Size | None:
+    """The output_padding (None: Keras' default) giving `target` from `hw`; raises ValueError.
+
+    Keras takes None or a value for both axes, so None only when both axes fit it.
+    """
+    if all(deconv_out(n, k, s, padding, None) == t
+           for n, k, s, t in zip(hw, kernel, strides, target, strict=True)):  # fmt: skip
         return None
     ops = []
-    for n, k, s, t in zip(hw, layer.kernel, layer.strides, target, strict=True):
-        need = t - deconv_out(n, k, s, layer.padding, 0)
+    for n, k, s, t in zip(hw, kernel, strides, target, strict=True):
+        need = t - deconv_out(n, k, s, padding, 0)
         if not 0 <= need < s:
             raise ValueError
         ops.append(need)
@@ -118,16 +124,19 @@ def _auto(hw: Size, layer: Layer, target: Size) -> Size | None:
 
 
 def _kernel_fix(hw: Size, layer: Layer, target: Size) -> str:
-    """'give it kernel = K' when some kernel (with some output_padding) reaches target."""
-    found = []
-    for n, k, s, t in zip(hw, layer.kernel, layer.strides, target, strict=True):
-        near = sorted(range(1, MAX_KERNEL + 1), key=lambda x: (abs(x - k), x))
-        ok = [x for x in near if any(deconv_out(n, x, s, layer.padding, o) == t
-                                     for o in (None, *range(s)))]  # fmt: skip
-        if not ok:
-            return ""
-        found.append(ok[0])
-    return f"kernel = {_toml(found)}"
+    """'kernel = K': the nearest kernel with which "auto" reaches target, or ''."""
+    kernels = range(1, MAX_KERNEL + 1)
+    explicit, default = [], []  # per axis: kernels an output_padding fits / Keras' default fits
+    for n, s, t in zip(hw, layer.strides, target, strict=True):
+        explicit.append([k for k in kernels
+                         if 0 <= t - deconv_out(n, k, s, layer.padding, 0) < s])  # fmt: skip
+        default.append([k for k in kernels if deconv_out(n, k, s, layer.padding, None) == t])
+    pairs = [*itertools.product(*explicit), *itertools.product(*default)]
+    if not pairs:
+        return ""
+    kh, kw = layer.kernel
+    best = min(pairs, key=lambda x: (abs(x[0] - kh) + abs(x[1] - kw), x))
+    return f"kernel = {_toml(best)}"
 
 
 def resolve_output_padding(model: ModelConfig, size: Size) -> ModelConfig:
@@ -165,7 +174,7 @@ def resolve_output_padding(model: ModelConfig, size: Size) -> ModelConfig:
                 )
             target = ins[j]
             try:
-                op = _auto(hw, layer, target)
+                op = _auto(hw, layer.kernel, layer.strides, layer.padding, target)
             except ValueError:
                 (kh, kw), (sh, sw) = layer.kernel, layer.strides
                 lo = (_deconv(hw, layer, (0, 0)), _deconv(hw, layer, (sh - 1, sw - 1)))
@@ -215,7 +224,9 @@ def _size_fix(model: ModelConfig, size: Size) -> str:
         layer = model.decoder[i]
         for op in _candidates(layer):
             if op != layer.output_padding and _final(model, size, i, output_padding=op) == size:
-                what = "remove its output_padding" if op is None else f"output_padding = {_toml(op)}"
+                what = (
+                    "remove its output_padding" if op is None else f"output_padding = {_toml(op)}"
+                )
                 return f"Fix: on model.decoder[{i}], {what}."
     last = len(model.decoder) - 1
     layer = model.decoder[last]
@@ -235,7 +246,9 @@ def _size_fix(model: ModelConfig, size: Size) -> str:
     )
 
 
-def network_shapes(model: ModelConfig, channels: int, size: Size = (SIZE, SIZE)) -> list[LayerShape]:
+def network_shapes(
+    model: ModelConfig, channels: int, size: Size = (SIZE, SIZE)
+) -> list[LayerShape]:
     """Every layer's output shape and parameter count for an (h, w, channels) input.
 
     "auto" output_padding is resolved first (`resolve_output_padding`). Raises

@@ -27,11 +27,13 @@ from pydantic import (
     ConfigDict,
     Field,
     Strict,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from punkforge.errors import RecipeError
 from punkforge.recipe import checks
 from punkforge.recipe.fields import (
     Bool,
@@ -42,8 +44,8 @@ from punkforge.recipe.fields import (
     Length,
     Morph,
     Number,
-    PaperSize,
     Palette,
+    PaperSize,
     Str,
     describe,
     named,
@@ -371,7 +373,13 @@ class RenderConfig(Table):
     )
 
 
-BEND_PARAM = {"scale": "value", "ablate": "channels", "noise": "std", "invert": "", "rotate": "value"}
+BEND_PARAM = {
+    "scale": "value",
+    "ablate": "channels",
+    "noise": "std",
+    "invert": "",
+    "rotate": "value",
+}
 BEND_EXAMPLE = {"value": "value = 1.5", "channels": "channels = [0, 3]", "std": "std = 0.1"}
 ROTATIONS = (90, 180, 270)
 
@@ -410,7 +418,9 @@ class Bend(Table):
     def params(self) -> dict[str, Any]:
         """The op's parameter as written in TOML: {} or {"value": 1.5} etc."""
         key = BEND_PARAM[self.op]
-        return {key: list(self.channels) if key == "channels" else getattr(self, key)} if key else {}
+        return (
+            {key: list(self.channels) if key == "channels" else getattr(self, key)} if key else {}
+        )
 
     @model_validator(mode="after")
     def _params(self) -> Bend:
@@ -443,9 +453,7 @@ class ArtConfig(Table):
     feedback: Int = Field(
         0, ge=0, le=64, description="N > 0: devolve the devolved images again, N generations"
     )
-    bend: tuple[Bend, ...] = Field(
-        (), max_length=64, description="network bending at devolve time"
-    )
+    bend: tuple[Bend, ...] = Field((), max_length=64, description="network bending at devolve time")
 
 
 class Recipe(Table):
@@ -474,15 +482,35 @@ class Recipe(Table):
     def channels(self) -> int:
         return {"grey": 1, "rgb": 3, "rgba": 4}[self.data.color]
 
-    @model_validator(mode="after")
-    def _whole(self) -> Recipe:
-        if not self.title:
-            object.__setattr__(self, "title", self.name)
+    @model_validator(mode="wrap")
+    @classmethod
+    def _whole(cls, data: Any, handler: Any, info: ValidationInfo) -> Recipe:
+        """Fill the title, run the cross-table `checks`; fail in the loader's words.
+
+        Built in Python, a bad recipe raises RecipeError with the key, what was
+        expected and what was found; the loader asks for the raw error instead
+        (context `raw_errors`) to add the file, line and variant.
+        """
+        raw = (info.context or {}).get("raw_errors")
         try:
-            checks.check_recipe(self)
+            r = handler(data)
+        except ValidationError as err:
+            if raw:
+                raise
+            from punkforge.recipe.explain import explain
+            from punkforge.recipe.text import dotted
+
+            f = explain(err)
+            raise RecipeError(f"{dotted(f.path) or 'recipe'}: {f.problem}") from None
+        if not r.title:
+            object.__setattr__(r, "title", r.name)  # not shared yet: still being validated
+        try:
+            checks.check_recipe(r)
         except (checks.Problem, ShapeError) as err:
-            raise problem(str(err), err.key) from None
-        return self
+            if raw:
+                raise problem(str(err), err.key) from None
+            raise RecipeError(f"{err.key}: {err}") from None
+        return r
 
 
 @dataclass(frozen=True)
