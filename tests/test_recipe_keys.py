@@ -7,6 +7,7 @@ asserts on the typed result or the one-paragraph error.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -318,3 +319,17 @@ def test_a_folder_recipe_in_python_resolves_against_the_working_folder(
     monkeypatch.chdir(tmp_path)
     assert DataConfig(source="imgs").source == str(tmp_path / "imgs")
     assert Bend(layer="decoder.0", op="scale", value=2).value == 2.0
+
+
+def test_the_documented_recipe_writes_every_key_at_its_default() -> None:
+    from conftest import ROOT
+
+    from punkforge.recipe import leaf_keys
+
+    path = ROOT / "recipes" / "devolved-punks.toml"
+    documented = load_recipe(path).variants[0].recipe
+    defaults = loads_recipe('name = "devolved-punks"\ntitle = "Devolved Punks"\n')
+    assert documented == defaults.variants[0].recipe
+    text = path.read_text(encoding="utf-8")
+    for key in leaf_keys():
+        assert re.search(rf"(^|[{{ ]){key.rsplit('.', 1)[-1]} = ", text, re.M), key

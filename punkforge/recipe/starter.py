@@ -20,6 +20,7 @@ title = "{title}"
 seed = 0
 
 [data]
+source = "cpunks10k"      # the punks, or a folder of your own images (relative to this file)
 color = "grey"            # "grey" | "rgb" | "rgba"
 train_limit = 9000        # fewer punks train faster (1..9000)
 test_limit = 1000         # punks devolved and rendered (1..1000)
@@ -29,6 +30,7 @@ activation = "relu"
 initializer = "he_normal"
 # Each valid 3x3 Conv2D shrinks the image by 2 pixels, each valid 3x3
 # Conv2DTranspose grows it by 2: the decoder must bring it back to 24x24.
+# With strides, a decoder layer may say output_padding = "auto".
 encoder = [
   {{ filters = 32, kernel = 3 }},
   {{ filters = 16, kernel = 3 }},
@@ -47,6 +49,9 @@ batch_size = 32
 optimizer = "adam"        # "adam" | "adamw" | "sgd" | "rmsprop"
 learning_rate = 0.001
 
+[render]
+palette = "none"          # "none" | "source" | "own" | ["#14142b", "#f2e9dc", ...]
+
 [render.poster]
 paper = "18x24in"         # "A0".."A5", "<W>x<H>in", "<W>x<H>mm"
 layout = "devolved"       # "devolved" | "pairs" | "original"
@@ -55,6 +60,11 @@ formats = ["png"]         # add "pdf" or "tiff" for the print shop
 [render.gif]
 every = 1
 label = true
+
+[art]                     # pictures from the trained network; changing them never retrains
+morph = []                # e.g. [[9000, 9001]]: one test punk becoming another
+feedback = 0              # N > 0: devolve the devolved punks again, N generations
+bend = []                 # e.g. [{{ layer = "decoder.1", op = "scale", value = 1.5 }}]
 
 # Try a variant: any keys above (but name), merged over this base.
 # [variants.wide]
