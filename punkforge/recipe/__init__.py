@@ -1,7 +1,8 @@
 """Stage 1, the recipe: typed recipe data, TOML loading, shapes, schema and paper sizes.
 
-`types` holds the typed recipe as pydantic models (every key's type, default,
-limit and help, once); `fields` the kinds of value a key can take; `checks`
+`types` (and `art`) hold the typed recipe as pydantic models (every key's type,
+default, limit and help, once); `fields` the kinds of value a key can take;
+`plain` the recipe as plain dicts and training keys; `checks`
 what spans several tables; `load` turns TOML text, variants, sweeps and
 `--set` into validated `Variant`s, with `explain` putting pydantic's errors
 into a recipe's words; `text` reads files and knows where keys are written;
@@ -11,8 +12,9 @@ colours; `starter` writes new recipes. Nothing here imports TensorFlow. The
 recipe types are re-exported here.
 """
 
+from punkforge.recipe.art import BEND_OPS, ArtConfig, Bend
+from punkforge.recipe.plain import layer_to_dict, leaf_keys, predict_dict, to_dict, training_dict
 from punkforge.recipe.types import (
-    BEND_OPS,
     COLORS,
     CPUNKS,
     FITS,
@@ -20,8 +22,6 @@ from punkforge.recipe.types import (
     NAME_HELP,
     NAME_RE,
     PALETTES,
-    ArtConfig,
-    Bend,
     DataConfig,
     GifConfig,
     Layer,
@@ -34,11 +34,6 @@ from punkforge.recipe.types import (
     SeriesConfig,
     TrainConfig,
     Variant,
-    layer_to_dict,
-    leaf_keys,
-    predict_dict,
-    to_dict,
-    training_dict,
 )
 
 __all__ = [

@@ -22,8 +22,9 @@ import annotated_types as at
 from pydantic import BaseModel, ValidationError
 
 from punkforge.recipe.fields import PROBLEM, describe, did_you_mean, is_int, quoted
+from punkforge.recipe.plain import leaf_keys
 from punkforge.recipe.text import KeyPath, parse_key
-from punkforge.recipe.types import Recipe, leaf_keys
+from punkforge.recipe.types import Recipe
 
 MISSING = object()
 

@@ -18,9 +18,17 @@ from __future__ import annotations
 import difflib
 import json
 import math
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, BeforeValidator, Field, Strict, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    WithJsonSchema,
+)
 from pydantic_core import PydanticCustomError
 
 from punkforge.recipe import paper
@@ -75,7 +83,15 @@ def is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-# ---------------------------------------------------------------- scalars
+# ---------------------------------------------------------------- tables and scalars
+
+
+class Table(BaseModel):
+    """A recipe table: frozen, unknown keys refused, scalars strict."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    TABLE: ClassVar[str] = "a table"  # how error messages name a value of this kind
+
 
 Int = Annotated[int, Strict()]
 Bool = Annotated[bool, Strict()]

@@ -28,6 +28,7 @@ from pydantic import ValidationError
 from punkforge.errors import RecipeError
 from punkforge.recipe.explain import MISSING, explain
 from punkforge.recipe.fields import describe
+from punkforge.recipe.plain import leaf_keys
 from punkforge.recipe.text import (
     KeyPath,
     TomlDoc,
@@ -38,7 +39,7 @@ from punkforge.recipe.text import (
     parse_toml,
     read_toml,
 )
-from punkforge.recipe.types import NAME_HELP, NAME_RE, Recipe, Variant, leaf_keys
+from punkforge.recipe.types import NAME_HELP, NAME_RE, Recipe, Variant
 
 __all__ = [
     "RecipeFile",

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from punkforge.recipe.types import NAME_RE, Recipe, leaf_keys
+from punkforge.recipe.plain import leaf_keys
+from punkforge.recipe.types import NAME_RE, Recipe
 
 
 def _inline(node: Any, defs: dict[str, Any]) -> Any:

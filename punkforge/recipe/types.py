@@ -19,14 +19,11 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
-    Strict,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -35,6 +32,7 @@ from pydantic import (
 
 from punkforge.errors import RecipeError
 from punkforge.recipe import checks
+from punkforge.recipe.art import ArtConfig
 from punkforge.recipe.fields import (
     Bool,
     Color,
@@ -42,11 +40,11 @@ from punkforge.recipe.fields import (
     IntPair,
     IntPairOrAuto,
     Length,
-    Morph,
     Number,
     Palette,
     PaperSize,
     Str,
+    Table,
     describe,
     named,
     problem,
@@ -99,7 +97,6 @@ CPUNKS_SIZE = (24, 24)
 CPUNKS_TRAIN, CPUNKS_TEST, CPUNKS_FIRST_TEST_ID = 9000, 1000, 9000
 FITS = ("refuse", "pad", "crop", "nearest")
 PALETTES = ("none", "source", "own")
-BEND_OPS = ("scale", "ablate", "noise", "invert", "rotate")
 
 # Limits that keep a hand-written recipe from exhausting memory or disk.
 MAX_EPOCHS = 10_000
@@ -115,13 +112,6 @@ MIN_SIZE, MAX_SIZE = 8, 256
 Activation = Literal[ACTIVATIONS]  # type: ignore[valid-type]
 Initializer = Literal[INITIALIZERS]  # type: ignore[valid-type]
 Kernel = IntPair(1, MAX_KERNEL)
-
-
-class Table(BaseModel):
-    """A recipe table: frozen, unknown keys refused, scalars strict."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    TABLE: ClassVar[str] = "a table"  # how error messages name a value of this kind
 
 
 class Layer(Table):
@@ -373,89 +363,6 @@ class RenderConfig(Table):
     )
 
 
-BEND_PARAM = {
-    "scale": "value",
-    "ablate": "channels",
-    "noise": "std",
-    "invert": "",
-    "rotate": "value",
-}
-BEND_EXAMPLE = {"value": "value = 1.5", "channels": "channels = [0, 3]", "std": "std = 0.1"}
-ROTATIONS = (90, 180, 270)
-
-
-class Bend(Table):
-    """One network-bending operation on a layer's output, at devolve time."""
-
-    TABLE: ClassVar[str] = 'a bend table like { layer = "decoder.1", op = "scale", value = 1.5 }'
-
-    layer: named(r"^(encoder|decoder)\.\d+$", '"encoder.<i>" or "decoder.<i>" (0-based)') = Field(
-        description="'encoder.<i>' or 'decoder.<i>' (0-based)", examples=["decoder.1"]
-    )
-    op: Literal[BEND_OPS] = Field(  # type: ignore[valid-type]
-        description="scale (value), ablate (channels), noise (std), invert, rotate (value)",
-        examples=["scale"],
-    )
-    value: Number | None = Field(None, description="scale: the factor; rotate: 90, 180 or 270")
-    channels: tuple[Annotated[int, Strict(), Field(ge=0)], ...] = Field(
-        (), description="ablate: the channels set to zero"
-    )
-    std: Number | None = Field(None, ge=0.0, description="noise: the standard deviation")
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "allOf": [
-                {
-                    "if": {"properties": {"op": {"const": op}}},
-                    "then": {"required": [param]} if param else {},
-                }
-                for op, param in BEND_PARAM.items()
-            ]
-        }
-    )
-
-    @property
-    def params(self) -> dict[str, Any]:
-        """The op's parameter as written in TOML: {} or {"value": 1.5} etc."""
-        key = BEND_PARAM[self.op]
-        return (
-            {key: list(self.channels) if key == "channels" else getattr(self, key)} if key else {}
-        )
-
-    @model_validator(mode="after")
-    def _params(self) -> Bend:
-        need = BEND_PARAM[self.op]
-        for key in ("value", "channels", "std"):
-            if key in self.model_fields_set and key != need:
-                takes = f"only {need}" if need else "no parameters"
-                raise problem(f'op "{self.op}" takes {takes}; remove {key}.', key)
-        if need and (need not in self.model_fields_set or getattr(self, need) in (None, ())):
-            raise problem(
-                f'op "{self.op}" needs {need}, e.g. {{ layer = "{self.layer}", '
-                f'op = "{self.op}", {BEND_EXAMPLE[need]} }}.',
-                need,
-            )
-        if self.op == "rotate" and self.value not in ROTATIONS:
-            raise problem(
-                f'expected 90, 180 or 270 for op "rotate", found {describe(self.value)}.', "value"
-            )
-        return self
-
-
-class ArtConfig(Table):
-    """[art]: more pictures from the trained network, made when devolving."""
-
-    morph: Morph = Field(
-        (),
-        description="pairs [a, b] of test ids (file stems for folders); default none",
-    )
-    morph_steps: Int = Field(24, ge=2, le=240, description="frames of each morph")
-    feedback: Int = Field(
-        0, ge=0, le=64, description="N > 0: devolve the devolved images again, N generations"
-    )
-    bend: tuple[Bend, ...] = Field((), max_length=64, description="network bending at devolve time")
-
-
 class Recipe(Table):
     """One fully resolved network variant and how to render it."""
 
@@ -520,90 +427,3 @@ class Variant:
     name: str
     recipe: Recipe
     source: str  # the recipe file it came from
-
-
-# ---------------------------------------------------------------- plain data
-
-
-def _pair_out(p: Pair) -> int | list[int]:
-    return p[0] if p[0] == p[1] else [p[0], p[1]]
-
-
-def layer_to_dict(layer: Layer, decoder: bool) -> dict[str, Any]:
-    d: dict[str, Any] = {
-        "filters": layer.filters,
-        "kernel": _pair_out(layer.kernel),
-        "strides": _pair_out(layer.strides),
-        "padding": layer.padding,
-        "activation": layer.activation,
-        "initializer": layer.initializer,
-    }
-    op = layer.output_padding
-    if decoder and op is not None:
-        d["output_padding"] = op if isinstance(op, str) else _pair_out(op)
-    return d
-
-
-def _plain(v: Any) -> Any:
-    if isinstance(v, BaseModel):
-        return to_dict(v)
-    if isinstance(v, (tuple, list)):
-        return [_plain(x) for x in v]
-    return v
-
-
-def to_dict(obj: Any) -> dict[str, Any]:
-    """A recipe (or section) as plain TOML-ready data, every default written out."""
-    if isinstance(obj, ModelConfig):
-        return {
-            "activation": obj.activation,
-            "initializer": obj.initializer,
-            "encoder": [layer_to_dict(x, False) for x in obj.encoder],
-            "decoder": [layer_to_dict(x, True) for x in obj.decoder],
-            "output": {"kernel": _pair_out(obj.output.kernel), "activation": obj.output.activation},
-        }
-    if isinstance(obj, Bend):
-        return {"layer": obj.layer, "op": obj.op, **obj.params}
-    return {name: _plain(getattr(obj, name)) for name in type(obj).model_fields}
-
-
-def training_dict(recipe: Recipe) -> dict[str, Any]:
-    """The part of a recipe that decides the trained weights (epochs aside).
-
-    For cpunks10k it is what it always was (seed, color, train_limit, model,
-    train); an image folder adds its source, size, fit and test_fraction.
-    """
-    d = to_dict(recipe)
-    train = dict(d["train"])
-    train.pop("epochs")
-    data = {"color": d["data"]["color"], "train_limit": d["data"]["train_limit"]}
-    if recipe.data.is_folder:
-        data.update({k: d["data"][k] for k in ("source", "size", "fit", "test_fraction")})
-    return {"seed": d["seed"], "data": data, "model": d["model"], "train": train}
-
-
-def predict_dict(recipe: Recipe) -> dict[str, Any]:
-    """What devolving depends on: the trained weights at their epoch, the test set, [art]."""
-    d = training_dict(recipe)
-    d["train"]["epochs"] = recipe.train.epochs
-    d["data"]["test_limit"] = recipe.data.test_limit
-    d["render"] = {"sample": recipe.render.sample}
-    d["art"] = to_dict(recipe.art)
-    return d
-
-
-def leaf_keys(cls: type[BaseModel] = Recipe, prefix: str = "") -> dict[str, Any]:
-    """Every settable dotted key (`train.epochs`, `model.encoder`, ...) and its FieldInfo."""
-    out: dict[str, Any] = {}
-    for name, f in cls.model_fields.items():
-        tp = f.annotation
-        if isinstance(tp, type) and issubclass(tp, BaseModel):
-            out.update(leaf_keys(tp, f"{prefix}{name}."))
-        else:
-            out[f"{prefix}{name}"] = f
-    return out
-
-
-def recipe_dir(path: str | Path) -> str:
-    """The folder a recipe file's relative paths start from."""
-    return str(Path(path).resolve().parent)
