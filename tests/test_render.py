@@ -278,6 +278,19 @@ def test_gif_frames_and_file(tmp_path):
         assert np.array_equal(back, np.stack(frames)), path
 
 
+def test_gif_and_webp_of_one_frame(tmp_path):
+    """An unfinished run has one snapshot: a one-frame GIF shown hold_ms (WebP: a still)."""
+    frame = punks(1, 3, seed=5)[0]
+    cfg = GifConfig(frame_ms=100, hold_ms=700, formats=("gif", "webp"))
+    gif, webp = save_gif([frame], tmp_path / "one", cfg)
+    for path in (gif, webp):
+        with Image.open(path) as im:
+            assert im.n_frames == 1
+            assert np.array_equal(np.asarray(im.convert("RGB")), frame)
+            if path == gif:
+                assert im.info["duration"] == 700 and im.info["loop"] == 0
+
+
 def gif_palettes(data: bytes) -> tuple[int, list[bool]]:
     """(global colour table size, per frame: has a local colour table) from GIF bytes."""
     assert data[:6] == b"GIF89a"

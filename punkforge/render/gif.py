@@ -157,17 +157,19 @@ def save_gif(frames: list[np.ndarray], stem: Path, cfg: GifConfig) -> list[Path]
     for fmt in dict.fromkeys(cfg.formats):
         path = stem.parent / f"{stem.name}.{fmt}"
         with atomic_path(path) as tmp:
+            # save_all: an animation even of one frame (an unfinished run), as
+            # imageio would otherwise save a still that takes no duration list
             if fmt == "gif":
                 # Indices as greyscale frames plus `palette`: Pillow uses the
                 # palette as is, so every frame shares it exactly.
                 index, palette = _shared_palette(frames)
                 iio.imwrite(
                     tmp, index, plugin="pillow", is_batch=True, palette=palette.tobytes(),
-                    duration=durations, loop=0, disposal=1, optimize=False,
+                    save_all=True, duration=durations, loop=0, disposal=1, optimize=False,
                 )  # fmt: skip
             elif fmt == "webp":
                 iio.imwrite(
-                    tmp, np.stack(frames), plugin="pillow", is_batch=True,
+                    tmp, np.stack(frames), plugin="pillow", is_batch=True, save_all=True,
                     duration=durations, loop=0, lossless=True, quality=0, method=0,
                 )  # fmt: skip
             elif fmt == "mp4":
