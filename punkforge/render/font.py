@@ -9,7 +9,7 @@ each character advances 6 px. Characters outside the table are drawn as '?'.
 Kept rather than Pillow's default font (`bench/render_speed.py --parts`): a
 caption drawn by Pillow at the same size holds 256 colours (antialiasing: each
 grey would take a GIF palette entry and blur the pixel look), ours exactly 2.
-Pillow draws it faster (2 ms vs 25 ms a caption), which no render notices.
+Speed decides nothing: both take 1-25 ms a caption on a busy machine.
 """
 
 from __future__ import annotations
