@@ -6,6 +6,14 @@ progress GIF of 64 punks over 20 epochs. Each run is a fresh subprocess, so
 its peak RSS is its own; runs alternate A B A B ... and medians are printed.
 
     .venv/bin/python bench/render_speed.py [--rounds 3] [--color grey|rgb|rgba]
+
+With --parts it instead times each hand-written piece of `punkforge/render`
+against the library that could replace it, in this one process, alternating
+the two `--reps` times, and prints medians, ratios, file sizes and whether the
+pixels match (the figures quoted in each module's docstring):
+
+    .venv/bin/python bench/render_speed.py --parts [--reps 5] [--paper 18x24in]
+        [--mpl-python /path/to/python-with-matplotlib]
 """
 
 from __future__ import annotations
@@ -134,10 +142,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--color", choices=("grey", "rgb", "rgba"), default="grey")
+    parser.add_argument("--parts", action="store_true", help="time each piece against a library")
+    parser.add_argument("--reps", type=int, default=5, help="with --parts: runs of each side")
+    parser.add_argument("--paper", default="18x24in", help="with --parts: the poster's paper")
+    parser.add_argument("--mpl-python", default=sys.executable,
+                        help="with --parts: a Python with matplotlib, for the plot")  # fmt: skip
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(*args.child)
+        return
+    if args.parts:
+        from render_parts import run_parts
+
+        run_parts(args.reps, args.paper, args.mpl_python)
         return
     with tempfile.TemporaryDirectory(dir=ROOT / "bench") as tmp:
         data_path = Path(tmp) / "data.npz"

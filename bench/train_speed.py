@@ -2,7 +2,8 @@
 """Training speed: punkforge against the seed post's own Keras pipeline.
 
 Runs, alternating A B A B in one invocation (each in a fresh process):
-  seed       ../shared/bench/seed_baseline.py --epochs E --json
+  seed       the seed post's training script (`--seed-script PATH`, run as
+             `PATH --epochs E --json`; without it only punkforge is timed)
   punkforge  punkforge's trainer on the default recipe (grey, the post's
              network, batch 32, 9000 punks, validation_split 0.1), E epochs,
              timed from one epoch's end to the next (so snapshots, validation,
@@ -13,7 +14,10 @@ the final val_loss of each. With --whole it also times
 epochs, devolve, render) against the seed's 10 epochs of training alone, and
 with --startup the start-up of `--help`, `validate` and `list`.
 
-    python bench/train_speed.py --epochs 4 --reps 3 --whole --startup
+    python bench/train_speed.py --seed-script PATH --epochs 4 --reps 3 --whole --startup
+
+`--set KEY=VALUE` overrides punkforge's recipe (as `punkforge run --set` does),
+e.g. `--set data.train_limit=300 --set data.test_limit=50` for a quick check.
 """
 
 from __future__ import annotations
@@ -29,7 +33,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED_SCRIPT = ROOT.parent / "shared" / "bench" / "seed_baseline.py"
 PY = sys.executable
 
 PUNKFORGE_CHILD = r"""
@@ -43,7 +46,7 @@ from punkforge.train.model import keras_module
 keras_module()
 import_s = time.perf_counter() - t0
 epochs = int(sys.argv[1])
-recipe = load_recipe(sys.argv[2], [f"train.epochs={epochs}"]).variants[0].recipe
+recipe = load_recipe(sys.argv[2], [f"train.epochs={epochs}", *sys.argv[3:]]).variants[0].recipe
 t0 = time.perf_counter()
 punks = load_punks(recipe.data)
 load_s = time.perf_counter() - t0
@@ -56,7 +59,9 @@ class Hooks:
 with tempfile.TemporaryDirectory() as d:
     state = train_store(recipe, punks, Path(d), epochs, recipe.render.sample, Hooks())
 epoch_s = [round(b - a, 3) for a, b in zip(marks, marks[1:])]
+n_val = int(len(punks.train) * recipe.train.validation_split)
 print(json.dumps({"import_s": round(import_s, 3), "load_s": round(load_s, 3), "epoch_s": epoch_s,
+                  "n_fit": len(punks.train) - n_val, "n_val": n_val,
                   "val_loss": [round(h["val_loss"], 5) for h in state.history]}))
 """
 
@@ -72,13 +77,12 @@ def run_json(cmd: list[str]) -> dict:
 
 def per_epoch(args: argparse.Namespace) -> None:
     recipe = str(ROOT / "recipes" / "devolved-punks.toml")
-    cmds = {
-        "seed": [PY, str(args.seed_script), "--epochs", str(args.epochs), "--json"],
-        "punkforge": [PY, "-c", PUNKFORGE_CHILD, str(args.epochs), recipe],
-    }
-    results: dict[str, list[dict]] = {"seed": [], "punkforge": []}
+    cmds = {"punkforge": [PY, "-c", PUNKFORGE_CHILD, str(args.epochs), recipe, *args.set]}
+    if args.seed_script:
+        cmds["seed"] = [PY, str(args.seed_script), "--epochs", str(args.epochs), "--json"]
+    results: dict[str, list[dict]] = {name: [] for name in cmds}
     for rep in range(args.reps):
-        order = ["seed", "punkforge"] if rep % 2 == 0 else ["punkforge", "seed"]
+        order = list(cmds) if rep % 2 == 0 else list(reversed(cmds))
         for name in order:
             r = run_json(cmds[name])
             results[name].append(r)
@@ -93,15 +97,17 @@ def per_epoch(args: argparse.Namespace) -> None:
             f"{name:9s} median s/epoch (first excluded) {med[name]:.3f}  "
             f"final val_loss median {statistics.median(vals):.5f}"
         )
-    seed_val = statistics.median(r["val_loss"][-1] for r in results["seed"])
-    pf_val = statistics.median(r["val_loss"][-1] for r in results["punkforge"])
-    ratio = med["punkforge"] / med["seed"]
-    print(
-        f"ratio punkforge/seed per epoch: {ratio:.3f} ({1 / ratio:.2f}x faster); "
-        f"val_loss difference {100 * (pf_val / seed_val - 1):+.2f}%"
-    )
+    if "seed" in results:
+        seed_val = statistics.median(r["val_loss"][-1] for r in results["seed"])
+        pf_val = statistics.median(r["val_loss"][-1] for r in results["punkforge"])
+        ratio = med["punkforge"] / med["seed"]
+        print(
+            f"ratio punkforge/seed per epoch: {ratio:.3f} ({1 / ratio:.2f}x faster); "
+            f"val_loss difference {100 * (pf_val / seed_val - 1):+.2f}%"
+        )
     fwd = 10.80e6  # FLOP per image forward (5.40 M multiply-adds, from the layer shapes)
-    flop = 3 * fwd * 8100 + fwd * 900 + fwd * 64
+    pf = results["punkforge"][0]
+    flop = 3 * fwd * pf["n_fit"] + fwd * pf["n_val"] + fwd * 64  # train, validate, snapshot
     for name in med:
         print(
             f"{name:9s} ~{flop / med[name] / 1e9:.0f} GFLOP/s achieved "
@@ -111,7 +117,10 @@ def per_epoch(args: argparse.Namespace) -> None:
 
 def whole(args: argparse.Namespace) -> None:
     recipe = str(ROOT / "recipes" / "devolved-punks.toml")
-    times: dict[str, list[float]] = {"seed-10-epochs": [], "punkforge-run": []}
+    times: dict[str, list[float]] = {"punkforge-run": []}
+    if args.seed_script:
+        times["seed-10-epochs"] = []
+    sets = [arg for kv in args.set for arg in ("--set", kv)]
     for rep in range(args.whole_reps):
         order = list(times) if rep % 2 == 0 else list(reversed(times))
         for name in order:
@@ -119,7 +128,7 @@ def whole(args: argparse.Namespace) -> None:
                 cmd = (
                     [PY, str(args.seed_script), "--epochs", "10"]
                     if name == "seed-10-epochs"
-                    else [PY, "-m", "punkforge", "run", recipe, "--out", out]
+                    else [PY, "-m", "punkforge", "run", recipe, "--out", out, *sets]
                 )
                 t0 = time.perf_counter()
                 p = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
@@ -128,11 +137,11 @@ def whole(args: argparse.Namespace) -> None:
                     sys.exit(f"failed: {cmd}\n{p.stderr[-3000:]}")
             times[name].append(dt)
             print(f"rep {rep + 1} {name:15s} {dt:.1f} s", flush=True)
-    a, b = (statistics.median(times[k]) for k in ("punkforge-run", "seed-10-epochs"))
-    print(
-        f"whole run (train 10 epochs + devolve + render) {a:.1f} s vs seed training alone "
-        f"{b:.1f} s: ratio {a / b:.2f}"
-    )
+    a = statistics.median(times["punkforge-run"])
+    print(f"whole run (train 10 epochs + devolve + render) {a:.1f} s")
+    if "seed-10-epochs" in times:
+        b = statistics.median(times["seed-10-epochs"])
+        print(f"vs seed training alone {b:.1f} s: ratio {a / b:.2f}")
 
 
 def startup(args: argparse.Namespace) -> None:
@@ -155,14 +164,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--epochs", type=int, default=4)
     ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--seed-script", type=Path, default=SEED_SCRIPT)
+    ap.add_argument("--seed-script", type=Path, help="the seed post's training script")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     ap.add_argument("--whole", action="store_true", help="also time a whole default run")
     ap.add_argument("--whole-reps", type=int, default=2)
     ap.add_argument("--startup", action="store_true", help="also time --help/validate/list")
     ap.add_argument("--skip-epochs", action="store_true")
     args = ap.parse_args()
-    if not args.seed_script.exists():
-        sys.exit(f"seed baseline not found at {args.seed_script}; pass --seed-script")
+    if args.seed_script and not args.seed_script.exists():
+        sys.exit(f"seed script not found: {args.seed_script}")
+    if not args.seed_script:
+        print("no --seed-script: timing punkforge alone", flush=True)
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}", flush=True)
     if args.startup:
         startup(args)

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import imageio.v3 as iio
 import numpy as np
 import pytest
 from PIL import Image
@@ -262,17 +263,66 @@ def test_gif_frames_and_file(tmp_path):
 
     gif, webp = save_gif(frames, tmp_path / "progress", cfg)
     assert (gif.name, webp.name) == ("progress.gif", "progress.webp")
-    with Image.open(gif) as im:
-        assert im.n_frames == 4 and im.info["loop"] == 0
-        durations = []
-        for k in range(im.n_frames):
-            im.seek(k)
-            durations.append(im.info["duration"])
-            assert np.array_equal(np.asarray(im.convert("RGB")), frames[k])
-        assert durations == [120, 120, 120, 900]
-    with Image.open(webp) as im:
-        assert im.n_frames == 4 and im.info.get("loop", 0) == 0
-        assert np.array_equal(np.asarray(im.convert("RGB")), frames[0])
+    for path in (gif, webp):  # every frame exact, durations with the hold, looping forever
+        with Image.open(path) as im:
+            assert im.n_frames == 4 and im.info["loop"] == 0
+            durations = []
+            for k in range(im.n_frames):
+                im.seek(k)
+                pixels = np.asarray(im.convert("RGB"))  # loads the frame and its info
+                durations.append(im.info["duration"])
+                assert np.array_equal(pixels, frames[k]), (path, k)
+            assert durations == [120, 120, 120, 900]
+    # a second decoder agrees
+    for path in (gif, webp):
+        back = np.stack([f[..., :3] for f in iio.imiter(path, mode="RGB")])
+        assert np.array_equal(back, np.stack(frames)), path
+
+
+def test_gif_and_webp_of_one_frame(tmp_path):
+    """An unfinished run has one snapshot: a one-frame GIF shown hold_ms (WebP: a still)."""
+    frame = punks(1, 3, seed=5)[0]
+    cfg = GifConfig(frame_ms=100, hold_ms=700, formats=("gif", "webp"))
+    gif, webp = save_gif([frame], tmp_path / "one", cfg)
+    for path in (gif, webp):
+        with Image.open(path) as im:
+            assert im.n_frames == 1
+            assert np.array_equal(np.asarray(im.convert("RGB")), frame)
+            if path == gif:
+                assert im.info["duration"] == 700 and im.info["loop"] == 0
+
+
+def gif_palettes(data: bytes) -> tuple[int, list[bool]]:
+    """(global colour table size, per frame: has a local colour table) from GIF bytes."""
+    assert data[:6] == b"GIF89a"
+    flags = data[10]
+    size = 2 << (flags & 7) if flags & 0x80 else 0
+    pos, local = 13 + 3 * size, []
+    while data[pos] != 0x3B:  # trailer
+        if data[pos] == 0x21:  # extension: label, then sub-blocks
+            pos += 2
+        else:  # image descriptor, optional local table, LZW minimum code size, sub-blocks
+            assert data[pos] == 0x2C
+            packed = data[pos + 9]
+            local.append(bool(packed & 0x80))
+            pos += 10 + (3 * (2 << (packed & 7)) if packed & 0x80 else 0) + 1
+        while data[pos]:
+            pos += data[pos] + 1
+        pos += 1
+    return size, local
+
+
+def test_gif_frames_share_one_palette_without_dithering(tmp_path):
+    # three frames whose 200 colours differ frame to frame; together they fit one table
+    rng = np.random.default_rng(3)
+    colours = rng.choice(1 << 24, 200, replace=False)
+    rgb = np.stack([colours >> 16, (colours >> 8) & 255, colours & 255], 1).astype(np.uint8)
+    frames = [rgb[rng.integers(k * 60, k * 60 + 80, (30, 40))] for k in range(3)]
+    (gif,) = save_gif(frames, tmp_path / "p", GifConfig(frame_ms=50, hold_ms=400))
+    size, local = gif_palettes(gif.read_bytes())
+    assert size == 256 and local == [False, False, False]
+    back = iio.imread(gif, index=None, mode="RGB")
+    assert np.array_equal(back, np.stack(frames))
 
 
 def test_gif_many_colours_stays_crisp(tmp_path):

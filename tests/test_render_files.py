@@ -7,6 +7,7 @@ import zlib
 
 import numpy as np
 import pytest
+import tifffile
 from PIL import Image
 
 from punkforge.recipe import PosterConfig
@@ -143,6 +144,21 @@ def test_tiff_with_many_odd_sized_strips(tmp_path, monkeypatch):
         assert im.tag_v2[278] == 3 and len(im.tag_v2[273]) == 11
         assert [round(d) for d in im.info["dpi"]] == [123, 123]
         assert np.array_equal(np.asarray(im), image)
+
+
+def test_tiff_tags_read_back_with_tifffile(poster):
+    """Deflate with the horizontal predictor, dpi in inches, sRGB ICC: as tifffile sees it."""
+    image, cfg, paths = poster
+    with tifffile.TiffFile(paths[1]) as tif:
+        (page,) = tif.pages
+        assert page.compression == tifffile.COMPRESSION.ADOBE_DEFLATE
+        assert page.predictor == tifffile.PREDICTOR.HORIZONTAL
+        assert page.photometric == tifffile.PHOTOMETRIC.RGB
+        assert page.tags["XResolution"].value == (cfg.dpi, 1)
+        assert page.tags["YResolution"].value == (cfg.dpi, 1)
+        assert page.tags["ResolutionUnit"].value == tifffile.RESUNIT.INCH
+        assert page.tags[34675].value == srgb_icc()
+        assert np.array_equal(page.asarray(), image)
 
 
 def test_png_of_many_blocks_round_trips(tmp_path):

@@ -6,6 +6,14 @@ PNG "Up" filter turns into runs of zeros that deflate quickly) and because the
 same filtered, deflated stream doubles as the PDF image stream (`pdf.py`), so
 a poster is compressed once for both. It holds only a few rows beyond the
 image in memory, and zlib releases the GIL, so it can run beside a TIFF save.
+
+Measured with `bench/render_speed.py --parts --reps 3` (busy 2-core machine,
+medians of alternating runs, identical pixels on both sides):
+- poster 18x24in at 300 dpi: `write_png` 1.17 s and 1.7 MB, Pillow's PNG
+  writer at the same zlib level 3.02 s and 2.3 MB (2.6x slower);
+- 200 series PNGs at scale 20: `palettize` + `write_png` 0.69 s, Pillow
+  (`quantize`, exact here too, then save) 1.05 s (1.5x slower).
+So both stay.
 """
 
 from __future__ import annotations
@@ -119,10 +127,15 @@ def save_png(image: np.ndarray, path: Path, dpi: int | None = None, icc: bool = 
     return Path(path)
 
 
+def rgb_key(rgb: np.ndarray) -> np.ndarray:
+    """(..., 3) uint8 -> (...) uint32 colour keys 0xRRGGBB."""
+    r, g, b = (rgb[..., i].astype(np.uint32) for i in range(3))
+    return (r << 16) | (g << 8) | b
+
+
 def palettize(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """(H, W, 3) uint8 -> ((H, W) uint8 indices, (K, 3) uint8 palette), or None if K > 256."""
-    key = (rgb[..., 0].astype(np.uint32) << 16) | (rgb[..., 1].astype(np.uint32) << 8) | rgb[..., 2]
-    colors, index = np.unique(key.ravel(), return_inverse=True)
+    colors, index = np.unique(rgb_key(rgb).ravel(), return_inverse=True)
     if len(colors) > 256:
         return None
     palette = np.stack([colors >> 16, (colors >> 8) & 255, colors & 255], axis=1)
