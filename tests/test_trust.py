@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import ROOT, run_cli
 
 from punkforge import files, tree
 from punkforge.errors import PunkforgeError, RecipeError
@@ -27,7 +28,6 @@ from punkforge.recipe.load import load_recipe
 from punkforge.run import runner
 from punkforge.run.outputs import damaged, read_manifest
 from punkforge.run.plan import plan_variant
-from tests.conftest import ROOT, run_cli
 
 RECIPE = """
 name = "t"
