@@ -53,6 +53,13 @@ def check_recipe(r: Recipe) -> None:
     if size is not None:
         check_budgets(r, size)
     check_art(r)
+    if size is not None:
+        from punkforge.render.art import ArtError, check_art_budgets
+
+        try:
+            check_art_budgets(r, size)
+        except ArtError as err:
+            raise Problem(err.key, str(err)) from None
     from punkforge.errors import PunkforgeError
     from punkforge.render import check_gif, check_poster
 

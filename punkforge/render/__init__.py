@@ -9,6 +9,7 @@ encode (PNG writer, sRGB profile, reading back), pdf (lossless PDF),
 poster, series, gif, sheets (variants sheet), plot (loss curve).
 """
 
+from punkforge.render.art import paletted_devolved, render_art
 from punkforge.render.compose import color_rgb, contrast_color, to_rgb, upscale
 from punkforge.render.encode import read_image, save_png, srgb_icc
 from punkforge.render.font import draw_text, text_size
@@ -39,9 +40,11 @@ __all__ = [
     "make_poster",
     "make_series_image",
     "make_variants_sheet",
+    "paletted_devolved",
     "poster_caption",
     "poster_geometry",
     "read_image",
+    "render_art",
     "save_gif",
     "save_png",
     "save_poster",

@@ -45,12 +45,13 @@ def make_gif_frames(
     total_epochs: int,
     cfg: GifConfig,
     background: str,
+    word: str = "epoch",
 ) -> list[np.ndarray]:
     """One frame per selected epoch: (E, S, 24, 24, C) uint8 -> list of (H, W, 3) uint8.
 
     Each frame is a near-square grid of the S sample punks scaled by
-    cfg.scale, with the label "epoch k/N" in a band below the grid when
-    cfg.label. All frames have the same size.
+    cfg.scale, with the label "epoch k/N" (`word` k/N) in a band below the
+    grid when cfg.label. All frames have the same size.
     """
     if len(snapshots) != len(epochs):
         raise ValueError(f"{len(snapshots)} snapshots but {len(epochs)} epochs")
@@ -66,14 +67,14 @@ def make_gif_frames(
         if not cfg.label:
             frames.append(grid)
             continue
-        widest = f"epoch {total_epochs}/{total_epochs}"
+        widest = f"{word} {total_epochs}/{total_epochs}"
         width = max(grid.shape[1], text_size(widest, ls)[0] + 2 * pad)
         band = CAP_H * ls + pad + max(pad, 2 * ls)
         frame = np.empty((grid.shape[0] + band, width, 3), np.uint8)
         frame[...] = bg
         gx = (width - grid.shape[1]) // 2
         frame[: grid.shape[0], gx : gx + grid.shape[1]] = grid
-        label = f"epoch {epochs[i]}/{total_epochs}"
+        label = f"{word} {epochs[i]}/{total_epochs}"
         # left-aligned with the grid, so the label does not jitter as digits change
         draw_text(frame, label, gx + pad, grid.shape[0], ls, ink)
         frames.append(frame)

@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from punkforge import files
-from punkforge.recipe import Recipe, Variant, to_dict
+from punkforge.recipe import Recipe, Variant, predict_dict, to_dict
 from punkforge.run.outputs import TRAIN_DIR, damaged, read_manifest, recipe_sha, resolved_toml
 from punkforge.train.store import read_state, training_key
 
 # What devolving leaves in a variant folder; everything else is drawn from these.
-SOURCES = ("model.keras", "devolved.npz", "snapshots.npz", "history.csv")
+SOURCES = ("model.keras", "devolved.npz", "snapshots.npz", "history.csv", "art.npz")
 
 
 @dataclass(frozen=True)
@@ -59,9 +59,9 @@ class Plan:
         return f"skip ({self.why})"
 
 
-def predict_key(r: Recipe) -> dict[str, int]:
+def predict_key(r: Recipe) -> dict[str, Any]:
     """The settings the stored arrays depend on beyond the training key and epochs."""
-    return {"test_limit": r.data.test_limit, "sample": r.render.sample}
+    return predict_dict(r)  # [art] too: a change there re-devolves, never retrains
 
 
 def same_arrays(r: Recipe, manifest: dict[str, Any]) -> bool:

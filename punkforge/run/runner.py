@@ -182,6 +182,7 @@ class _HistoryHooks:
 
 def devolve_variant(v: Variant, punks: Any, store: Path, folder: Path, ui: RunUI) -> None:
     """Rebuild the variant's model at its epoch and devolve the test set (TensorFlow)."""
+    from punkforge.train.art import devolve_art
     from punkforge.train.data import to_uint8
     from punkforge.train.model import build_autoencoder, keras_module
     from punkforge.train.store import read_weights
@@ -199,7 +200,7 @@ def devolve_variant(v: Variant, punks: Any, store: Path, folder: Path, ui: RunUI
     files.ensure_dir(folder)
     with files.atomic_path(folder / "model.keras") as tmp:
         model.save(tmp)
-    devolved = to_uint8(model.predict(punks.test, batch_size=256, verbose=0))
+    devolved = devolve_art(r, model, punks, folder)  # and art.npz: morphs, feedback, bends
     files.save_npz(
         folder / "devolved.npz",
         devolved=devolved,
@@ -281,6 +282,7 @@ def _render_variant(v: Variant, folder: Path, ui: RunUI, t_train: float | None) 
             select_snapshots(r, store, folder)  # render.gif.every may have changed
         dev = files.load_npz(folder / "devolved.npz")
         snaps = files.load_npz(folder / "snapshots.npz")
+        dev, snaps = render.render_art(v, folder, dev, snaps)  # palette; morph, feedback pieces
         history = read_history(folder)
         devolved, originals, ids = dev["devolved"], dev["originals"], dev["ids"]
         epochs = r.train.epochs
@@ -387,7 +389,9 @@ def write_recipe_level(rf: RecipeFile, out: Path, ui: RunUI) -> None:
     n = min(n, 16)
     rows = []
     for v in done:
-        d = files.load_npz(out / v.name / "devolved.npz")["devolved"][:n]
+        z = files.load_npz(out / v.name / "devolved.npz")
+        dev, orig = z["devolved"][:n], z["originals"][:n]
+        d = render.paletted_devolved(v.recipe.render.palette, out / v.name, dev, orig)
         rows.append((v.name, d))
     bg = done[0].recipe.render.poster.background
     sheet = render.make_variants_sheet(first["originals"][:n], rows, bg)
