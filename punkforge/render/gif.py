@@ -75,8 +75,10 @@ def make_gif_frames(
         gx = (width - grid.shape[1]) // 2
         frame[: grid.shape[0], gx : gx + grid.shape[1]] = grid
         label = f"{word} {epochs[i]}/{total_epochs}"
-        # left-aligned with the grid, so the label does not jitter as digits change
-        draw_text(frame, label, gx + pad, grid.shape[0], ls, ink)
+        # left-aligned with the grid, so the label does not jitter as digits change,
+        # and inside the frame when it is wider than the grid
+        x = min(gx + pad, width - pad - text_size(widest, ls)[0])
+        draw_text(frame, label, x, grid.shape[0], ls, ink)
         frames.append(frame)
     return frames
 
