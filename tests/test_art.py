@@ -119,17 +119,23 @@ def test_art_fields_load_and_round_trip() -> None:
     assert r.art.morph == ((9000, 9001),) and r.art.bend[0].value == 1.5  # type: ignore[attr-defined]
 
 
+NONSQUARE = (
+    "[model]\nencoder = [{ filters = 4, kernel = [3, 5] }, { filters = 4 }, { filters = 4 }]\n"
+    "decoder = [{ filters = 4 }, { filters = 4 }, { filters = 4, kernel = [3, 5] }]\n"
+)
+
+
 @pytest.mark.parametrize(
     ("text", "words"),
     [
-        ('[art]\nmorph = [[9000, 12000]]', ["art.morph", "12000", "9000-9999"]),
-        ('[data]\ntest_limit = 10\n[render]\nsample = 4\n[art]\nmorph = [[9000, 9010]]', ["9000-9009"]),  # noqa: E501
-        ('[art]\nbend = [{ layer = "decoder.7", op = "invert" }]', ["decoder.7", "encoder.0, encoder.1"]),  # noqa: E501
-        ('[art]\nbend = [{ layer = "encoder.0", op = "ablate", channels = [40] }]', ["32 channels"]),  # noqa: E501
+        ('[art]\nmorph = [[9000, 12000]]', ["art.morph[0]", "12000", "9000 to 9999"]),
+        ('[data]\ntest_limit = 10\n[render]\nsample = 4\n[art]\nmorph = [[9000, 9010]]', ["9000 to 9009"]),  # noqa: E501
+        ('[art]\nbend = [{ layer = "decoder.7", op = "invert" }]', ["decoder.7", "encoder.0 to encoder.2"]),  # noqa: E501
+        ('[art]\nbend = [{ layer = "encoder.0", op = "ablate", channels = [40] }]', ["32 filters"]),
         ('[art]\nbend = [{ layer = "encoder.0", op = "scale" }]', ["needs value"]),
         ('[art]\nbend = [{ layer = "encoder.0", op = "rotate", value = 45 }]', ["90, 180 or 270"]),
-        ('[art]\nmorph = [[9000, 9001]]\nmorph_steps = 1000\n[render.gif]\nscale = 32', ["GiB", "limit"]),  # noqa: E501
-        ("[art]\nfeedback = 1000", ["art.feedback", "GiB", "limit"]),
+        (NONSQUARE + '[art]\nbend = [{ layer = "encoder.2", op = "rotate", value = 90 }]', ["18x16", "square"]),  # noqa: E501
+        ("[data]\ntest_limit = 1000\n[render]\nsample = 1000\n[art]\nfeedback = 64", ["art.feedback", "GiB", "limit"]),  # noqa: E501
         ('[render]\npalette = "sauce"', ['"source"']),
         ('[render]\npalette = ["#ff00zz"]', ["render.palette[0]"]),
     ],
