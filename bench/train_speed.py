@@ -41,7 +41,7 @@ from pathlib import Path
 t0 = time.perf_counter()
 from punkforge.recipe.load import load_recipe
 from punkforge.train.data import load_punks
-from punkforge.train.store import train_store
+from punkforge.train.worker import train_store
 from punkforge.train.model import keras_module
 keras_module()
 import_s = time.perf_counter() - t0

@@ -126,8 +126,28 @@ def run(
         bool,
         typer.Option("--dry-run", help="Print what a run would do per variant; write nothing."),
     ] = False,
+    jobs: Annotated[
+        str | None,
+        typer.Option(
+            "--jobs",
+            help="Train N training groups at once on this machine ('auto': one per two cores).",
+            show_default=False,
+            metavar="N",
+        ),
+    ] = None,
+    ray: Annotated[bool, typer.Option("--ray", help="Train on a new local Ray cluster.")] = False,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            "--ray-address",
+            help="Train on an existing Ray cluster: auto, HOST:PORT or ray://HOST:PORT.",
+            show_default=False,
+            metavar="ADDR",
+        ),
+    ] = None,
 ) -> None:
     """Train every variant, devolve the test set and render posters, series and GIFs."""
+    from punkforge.run.parallel import open_pool
     from punkforge.run.runner import dry_run as plan_run
     from punkforge.run.runner import run_recipe
     from punkforge.run.ui import RichUI, results_table
@@ -152,15 +172,18 @@ def run(
                 for name, plan in plan_run(rf, out, tuple(only), fresh):
                     print(f"{rf.name}/{name}: {plan.describe()}")
             return
+        _stop_cleanly_on_signals()
+        pool = open_pool(jobs, ray, ray_address)  # a bad choice stops here, nothing written
+    except KeyboardInterrupt:
+        raise typer.Exit(1) from None
     except PunkforgeError as err:
         raise _fail(err) from None
-    _stop_cleanly_on_signals()
     rows, failures = [], []
     ui = RichUI()
     try:
         with ui:
             for rf in loaded:
-                report = run_recipe(rf, out, ui, tuple(only), fresh)
+                report = run_recipe(rf, out, ui, tuple(only), fresh, pool=pool)
                 rows += [{"recipe": rf.name, **r} for r in report.rows]
                 failures += report.failures
     except KeyboardInterrupt:
@@ -171,6 +194,8 @@ def run(
         raise typer.Exit(1) from None
     except PunkforgeError as err:
         raise _fail(err) from None
+    finally:
+        pool.close()
     if rows:
         _console().print(results_table(rows))
     if failures:

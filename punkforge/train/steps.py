@@ -14,7 +14,7 @@ On another Keras backend `EpochRunner` falls back to `model.fit` per epoch.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import Any
 
 import numpy as np
@@ -86,8 +86,22 @@ class EpochRunner:
         self, order: np.ndarray, on_batches: Callable[[int, float], None]
     ) -> tuple[float, float]:
         """Train one epoch over `order`; call on_batches(done, running_loss) as it goes."""
+        steps = self.progress(order)
+        while True:
+            try:
+                on_batches(*next(steps))
+            except StopIteration as stop:
+                return stop.value
+
+    def progress(
+        self, order: np.ndarray
+    ) -> Generator[tuple[int, float], None, tuple[float, float]]:
+        """Train one epoch over `order`, yielding (batches done, running loss) as it goes.
+
+        Returns (loss, val_loss) when exhausted (StopIteration.value).
+        """
         if not self.tf_graph:
-            return self._fit(order, on_batches)
+            return (yield from self._fit(order))
         tf, bs = self.tf, self.batch_size
         order = order.astype(np.int32)
         nfull = self.n // bs
@@ -97,23 +111,21 @@ class EpochRunner:
             idx = order[start * bs : (start + k) * bs]
             total += float(self.run_chunk(tf.constant(idx)))
             seen += k * bs
-            on_batches(start + k, total / seen)
+            yield start + k, total / seen
         if nfull * bs < self.n:
             idx = order[nfull * bs :]
             total += float(self.run_tail(tf.constant(idx)))
             seen += len(idx)
-            on_batches(self.batches(), total / seen)
+            yield self.batches(), total / seen
         val = float(self.val_loss()) if self.has_val else float("nan")
         return total / seen, val
 
-    def _fit(
-        self, order: np.ndarray, on_batches: Callable[[int, float], None]
-    ) -> tuple[float, float]:
+    def _fit(self, order: np.ndarray) -> Generator[tuple[int, float], None, tuple[float, float]]:
         xe = self.x_train[order]
         fit = self.model.fit(
             xe, xe, batch_size=self.batch_size, epochs=1, shuffle=False, verbose=0,
             validation_data=(self.x_val, self.x_val) if self.has_val else None,
         )  # fmt: skip
         loss = float(fit.history["loss"][-1])
-        on_batches(self.batches(), loss)
+        yield self.batches(), loss
         return loss, float(fit.history["val_loss"][-1]) if self.has_val else float("nan")

@@ -1,82 +1,47 @@
-"""Training with a checkpoint after every epoch, so a killed run resumes exactly.
+"""The training store: every finished epoch on disk, verified when read, healed when damaged.
 
-A *training store* is a folder holding everything one training run has made
-so far: per-epoch weights (`weights-0003.npz`), the latest optimiser state
-(`optimizer-0003.npz`), the devolved sample after every epoch (`snapshots.npz`) and
-`state.json` (epoch, history), written last as the commit point. The data
-order of epoch k depends only on (seed, k), so stopping after any epoch and
-resuming gives the same weights as never stopping. Variants that differ only
-in `train.epochs` share one store (the runner takes each variant's epoch).
-TensorFlow is imported only inside `train_store`.
+A *training store* is a folder holding what one training run has made so far,
+one set of files per finished epoch:
+
+    weights-0003.npz     the model weights after epoch 3 (w0, w1, ... in get_weights order)
+    optimizer-0003.npz   the optimiser's variables after epoch 3 (v0, v1, ...)
+    snapshot-0003.npz    the devolved sample after epoch 3: images (S, 24, 24, C) uint8
+    state.json           epoch, sample, history rows and the size + sha256 of every file
+                         above; written last, it is the commit point
+
+`commit_epoch` is the driver's half of training: it writes one epoch that a
+worker (`punkforge.train.worker`) has sent, atomically, `state.json` last.
+`read_state` trusts only the longest run of epochs whose files all still match
+their records; `heal_store` rolls the folder back to that epoch (deleting only
+files its `state.json` lists) and says so in one line. Every epoch keeps its own
+optimiser file, so any intact epoch can be resumed exactly. Nothing here imports
+TensorFlow.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from punkforge import files
 from punkforge.errors import RunError
 from punkforge.recipe import Recipe, training_dict
-from punkforge.train.data import Punks, to_uint8
 
 STATE = "state.json"
-
-
-class TrainHooks(Protocol):
-    """What the trainer reports while it works (the CLI draws it with rich)."""
-
-    def epoch_start(self, epoch: int, epochs: int, batches: int) -> None: ...
-    def batch_end(self, batch: int, loss: float) -> None: ...
-    def epoch_end(self, epoch: int, epochs: int, row: dict[str, float]) -> None: ...
-
-
-class NoHooks:
-    def epoch_start(self, epoch: int, epochs: int, batches: int) -> None:
-        pass
-
-    def batch_end(self, batch: int, loss: float) -> None:
-        pass
-
-    def epoch_end(self, epoch: int, epochs: int, row: dict[str, float]) -> None:
-        pass
+FORMAT = 2  # state.json with per-file records and per-epoch snapshots
 
 
 def training_key(recipe: Recipe) -> str:
     """Short hash of what decides the weights (all but train.epochs and rendering)."""
     blob = json.dumps(training_dict(recipe), sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()[:16]
-
-
-@dataclass
-class StoreState:
-    """What a training store holds: finished epochs and their history rows."""
-
-    epoch: int = 0
-    history: list[dict[str, float]] = field(default_factory=list)
-    sample: int = 0
-
-
-def read_state(store: Path) -> StoreState:
-    """The committed state of a store (an empty state if it has none or it is unreadable)."""
-    try:
-        raw = json.loads((store / STATE).read_text())
-        state = StoreState(int(raw["epoch"]), list(raw["history"]), int(raw["sample"]))
-    except (OSError, ValueError, KeyError, TypeError):
-        return StoreState()
-    if state.epoch > 0 and not (
-        (store / weights_name(state.epoch)).exists()
-        and (store / optimizer_name(state.epoch)).exists()
-    ):
-        return StoreState()
-    return state
 
 
 def weights_name(epoch: int) -> str:
@@ -87,17 +52,217 @@ def optimizer_name(epoch: int) -> str:
     return f"optimizer-{epoch:04d}.npz"
 
 
-def read_weights(store: Path, epoch: int) -> list[np.ndarray]:
-    """The model weights after `epoch`, in `model.get_weights()` order."""
-    arrays = files.load_npz(store / weights_name(epoch))
+def snapshot_name(epoch: int) -> str:
+    return f"snapshot-{epoch:04d}.npz"
+
+
+def epoch_files(epoch: int) -> tuple[str, str, str]:
+    """The three files that make epoch `epoch` resumable and renderable."""
+    return weights_name(epoch), optimizer_name(epoch), snapshot_name(epoch)
+
+
+@dataclass
+class StoreState:
+    """What a store holds: finished epochs, their history rows and file records.
+
+    files maps a file name to {"size": int, "sha256": str}.
+    """
+
+    epoch: int = 0
+    history: list[dict[str, float]] = field(default_factory=list)
+    sample: int = 0
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class EpochResult:
+    """One finished epoch as a worker sends it to the driver.
+
+    weights: model.get_weights() arrays; optimizer: the optimiser's variables in
+    order; snapshot: (S, 24, 24, C) uint8, the devolved sample; row: epoch, loss,
+    val_loss, seconds.
+    """
+
+    epoch: int
+    weights: list[np.ndarray]
+    optimizer: list[np.ndarray]
+    snapshot: np.ndarray
+    row: dict[str, float]
+
+
+def _load_raw(store: Path) -> tuple[StoreState | None, str | None]:
+    """(recorded state, None) or (None, why it cannot be read) or (None, None) if absent."""
+    path = store / STATE
+    if not path.exists() and not path.is_symlink():
+        return None, None
+    try:
+        raw = json.loads(files.read_bytes(path).decode("utf-8"))
+        if raw.get("format") != FORMAT:
+            return None, "was written by an older punkforge"
+        state = StoreState(
+            int(raw["epoch"]),
+            [dict(h) for h in raw["history"]],
+            int(raw["sample"]),
+            {str(k): dict(v) for k, v in raw["files"].items()},
+        )
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
+        return None, f"{STATE} is damaged"
+    return state, None
+
+
+def _intact(store: Path, name: str, entry: dict[str, Any] | None) -> bool:
+    """The file is a plain file (no link) that matches its record."""
+    return entry is not None and not files.damaged_entries(store, {name: entry})
+
+
+def _verify(store: Path, raw: StoreState) -> tuple[StoreState, str | None]:
+    """The intact prefix of `raw` and, if shorter, the first damaged file's name.
+
+    A file whose size and mtime still equal its record keeps its recorded
+    sha256 (`files.damaged_entries`); any other is hashed again.
+    """
+    bad = files.damaged_entries(store, raw.files)
+    for epoch in range(1, raw.epoch + 1):
+        for name in epoch_files(epoch):
+            if name in bad or name not in raw.files:
+                return _prefix(raw, epoch - 1), name
+    return raw, None
+
+
+def _prefix(state: StoreState, epoch: int) -> StoreState:
+    keep = {n for e in range(1, epoch + 1) for n in epoch_files(e)}
+    return StoreState(
+        epoch,
+        [h for h in state.history if h["epoch"] <= epoch],
+        state.sample if epoch else 0,
+        {n: e for n, e in state.files.items() if n in keep},
+    )
+
+
+def read_state(store: Path) -> StoreState:
+    """The store's verified state: its epochs up to the first damaged or missing file.
+
+    Read-only (see `heal_store` for the repair); an empty state when nothing
+    readable was committed.
+    """
+    raw, _ = _load_raw(store)
+    return _verify(store, raw)[0] if raw else StoreState()
+
+
+def heal_store(store: Path) -> tuple[StoreState, str | None]:
+    """Verify the store and roll it back to its last intact epoch.
+
+    Returns the state training continues from and, when something was
+    damaged or missing, one line saying what and where it rolled back to.
+    Deletes only the later epochs' files that `state.json` lists.
+    """
+    raw, why = _load_raw(store)
+    if raw is None:
+        if why is None:
+            return StoreState(), None
+        return StoreState(), f"training store {store.name}: {why}; training starts over"
+    state, bad = _verify(store, raw)
+    if bad is None:
+        return state, None
+    for name in raw.files:
+        if name not in state.files:
+            _unlink(store, name)
+    write_state(store, state)
+    where = f"epoch {state.epoch}" if state.epoch else "the start"
+    return state, (
+        f"training store {store.name}: {bad} is damaged or missing; rolled back to {where}"
+    )
+
+
+def wipe_store(store: Path) -> None:
+    """Delete what the store's state.json lists, then state.json (never anything else)."""
+    raw, _ = _load_raw(store)
+    for name in raw.files if raw else {}:
+        _unlink(store, name)
+    _unlink(store, STATE)
+    with contextlib.suppress(OSError):
+        store.rmdir()  # only if nothing else is left in it
+
+
+def _unlink(store: Path, name: str) -> None:
+    # only a regular file is removed; a link or folder there is left alone
+    files.remove_listed(store, name)
+
+
+def write_state(store: Path, state: StoreState) -> None:
+    files.write_json(
+        store / STATE,
+        {
+            "format": FORMAT,
+            "epoch": state.epoch,
+            "sample": state.sample,
+            "history": state.history,
+            "files": state.files,
+        },
+    )
+
+
+def commit_epoch(store: Path, state: StoreState, result: EpochResult, sample: int) -> StoreState:
+    """Write one finished epoch (the driver's half of training); state.json last.
+
+    A kill at any moment leaves the previous committed epoch, or this one.
+    """
+    if result.epoch != state.epoch + 1:
+        raise RuntimeError(f"epoch {result.epoch} arrived after epoch {state.epoch}")
+    arrays = {
+        weights_name(result.epoch): {f"w{i}": w for i, w in enumerate(result.weights)},
+        optimizer_name(result.epoch): {f"v{i}": v for i, v in enumerate(result.optimizer)},
+        snapshot_name(result.epoch): {"images": result.snapshot},
+    }
+    records = dict(state.files)
+    written = [files.save_npz(store / name, **named) for name, named in arrays.items()]
+    records.update(files.file_entries(store, written))
+    new = StoreState(result.epoch, [*state.history, result.row], sample, records)
+    write_state(store, new)
+    return new
+
+
+def _load_checked(store: Path, name: str, state: StoreState | None = None) -> dict[str, Any]:
+    """An npz of the store that still matches its record, or a RunError naming it."""
+    state = state or read_state(store)
+    if not _intact(store, name, state.files.get(name)):
+        raise RunError(
+            f"{store / name} is damaged or missing. Fix: run the same `punkforge run` again; "
+            "the training store rolls back to its last intact epoch and trains from there."
+        )
+    try:
+        return files.load_npz(store / name)
+    except Exception as err:  # BadZipFile, EOFError...: the file changed since it verified
+        raise RunError(f"{store / name} cannot be read ({err}). Fix: run again.") from None
+
+
+def read_weights(store: Path, epoch: int, state: StoreState | None = None) -> list[np.ndarray]:
+    """The model weights after `epoch`, in `model.get_weights()` order (verified)."""
+    arrays = _load_checked(store, weights_name(epoch), state)
     return [arrays[f"w{i}"] for i in range(len(arrays))]
 
 
+def read_optimizer(store: Path, epoch: int, state: StoreState | None = None) -> list[np.ndarray]:
+    """The optimiser's variables after `epoch`, in `optimizer.variables` order (verified)."""
+    arrays = _load_checked(store, optimizer_name(epoch), state)
+    return [arrays[f"v{i}"] for i in range(len(arrays))]
+
+
+def has_snapshots(store: Path, upto: int) -> bool:
+    """The store holds verified snapshots for epochs 1..upto."""
+    return upto > 0 and read_state(store).epoch >= upto
+
+
 def read_snapshots(store: Path, upto: int) -> tuple[np.ndarray, np.ndarray]:
-    """(epochs (E,), images (E, S, 24, 24, C) uint8) for epochs 1..upto."""
-    z = files.load_npz(store / "snapshots.npz")
-    keep = z["epochs"] <= upto
-    return z["epochs"][keep], z["images"][keep]
+    """(epochs (E,) int32, images (E, S, 24, 24, C) uint8) for epochs 1..upto (verified)."""
+    state = read_state(store)
+    if state.epoch < upto:
+        raise RunError(
+            f"{store}: the training store holds {state.epoch} intact epochs, {upto} are needed. "
+            "Fix: run the same `punkforge run` again to retrain the missing epochs."
+        )
+    images = [_load_checked(store, snapshot_name(e), state)["images"] for e in range(1, upto + 1)]
+    return np.arange(1, upto + 1, dtype=np.int32), np.stack(images)
 
 
 def split(n: int, validation_split: float) -> int:
@@ -108,97 +273,3 @@ def split(n: int, validation_split: float) -> int:
 def epoch_order(seed: int, epoch: int, n: int) -> np.ndarray:
     """The shuffled order of epoch `epoch` (1-based); depends only on (seed, epoch)."""
     return np.random.default_rng([seed, epoch]).permutation(n)
-
-
-def train_store(
-    recipe: Recipe,
-    punks: Punks,
-    store: Path,
-    epochs: int,
-    sample: int,
-    hooks: TrainHooks | None = None,
-) -> StoreState:
-    """Train (or resume) the store's network until `epochs` epochs are done.
-
-    `sample` is how many test punks are devolved after each epoch. Raises
-    RunError when the loss stops being finite.
-    """
-    hooks = hooks or NoHooks()
-    state = read_state(store)
-    if state.epoch >= epochs and state.sample >= sample:
-        return state
-    if state.sample < sample:
-        state = StoreState()  # the recorded sample is too small: start over
-        for p in store.glob("*"):
-            p.unlink()
-
-    from punkforge.train.model import build_autoencoder, keras_module, make_loss, make_optimizer
-
-    keras = keras_module()
-    from punkforge.train.steps import EpochRunner
-
-    cfg = recipe.train
-    keras.utils.set_random_seed(recipe.seed)
-    model = build_autoencoder(recipe.model, recipe.channels)
-    optimizer = make_optimizer(cfg)
-    optimizer.build(model.trainable_variables)
-    if state.epoch > 0:
-        model.set_weights(read_weights(store, state.epoch))
-        opt_arrays = files.load_npz(store / optimizer_name(state.epoch))
-        for i, var in enumerate(optimizer.variables):
-            var.assign(opt_arrays[f"v{i}"])
-
-    at = split(len(punks.train), cfg.validation_split)
-    x_train, x_val = punks.train[:at], punks.train[at:]
-    x_sample = punks.test[:sample]
-    snaps_epochs: list[int] = []
-    snaps: list[np.ndarray] = []
-    if state.epoch > 0 and (store / "snapshots.npz").exists():
-        e, imgs = read_snapshots(store, state.epoch)
-        snaps_epochs, snaps = list(e), list(imgs)
-    runner = EpochRunner(model, optimizer, make_loss(cfg), x_train, x_val, cfg.batch_size)
-
-    history = list(state.history)
-    for epoch in range(state.epoch + 1, epochs + 1):
-        hooks.epoch_start(epoch, epochs, runner.batches())
-        t0 = time.perf_counter()
-        loss, val_loss = runner(epoch_order(recipe.seed, epoch, len(x_train)), hooks.batch_end)
-        seconds = time.perf_counter() - t0
-        if not math.isfinite(loss) or (len(x_val) > 0 and not math.isfinite(val_loss)):
-            raise RunError(
-                f"training diverged at epoch {epoch}: loss is {loss}, val_loss {val_loss}. "
-                "Fix: lower train.learning_rate, or try another optimizer or activation."
-            )
-        snaps_epochs.append(epoch)
-        snaps.append(to_uint8(model(x_sample, training=False)))
-        row = {"epoch": epoch, "loss": loss, "val_loss": val_loss, "seconds": round(seconds, 4)}
-        history.append(row)
-        _commit(store, epoch, model, optimizer, history, sample, snaps_epochs, snaps)
-        hooks.epoch_end(epoch, epochs, row)
-    return StoreState(epochs, history, sample)
-
-
-def _commit(
-    store: Path,
-    epoch: int,
-    model: Any,
-    optimizer: Any,
-    history: list[dict[str, float]],
-    sample: int,
-    snaps_epochs: list[int],
-    snaps: list[np.ndarray],
-) -> None:
-    """Write one epoch's checkpoint; state.json last, so a kill leaves the previous epoch."""
-    weights = model.get_weights()
-    files.save_npz(store / weights_name(epoch), **{f"w{i}": w for i, w in enumerate(weights)})
-    opt = {f"v{i}": np.array(v) for i, v in enumerate(optimizer.variables)}
-    files.save_npz(store / optimizer_name(epoch), **opt)
-    files.save_npz(
-        store / "snapshots.npz",
-        epochs=np.array(snaps_epochs, dtype=np.int32),
-        images=np.stack(snaps),
-    )
-    files.write_json(store / STATE, {"epoch": epoch, "history": history, "sample": sample})
-    for old in store.glob("optimizer-*.npz"):
-        if old.name != optimizer_name(epoch):
-            old.unlink(missing_ok=True)
