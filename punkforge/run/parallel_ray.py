@@ -13,7 +13,6 @@ failed group itself, from the last epoch it committed.
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, version
@@ -72,6 +71,8 @@ class RayPool:
     """Training groups on a Ray cluster, started here (address None) or joined."""
 
     def __init__(self, address: str | None) -> None:
+        if address and address != "auto":
+            _reachable(address)
         try:
             import ray
         except ImportError:
@@ -80,10 +81,7 @@ class RayPool:
                 "--ray/--ray-address to train on this machine, with --jobs N)."
             ) from None
         self.ray = ray
-        if address and address != "auto":
-            _reachable(address)
         where = address or "a new local cluster"
-        os.environ.setdefault("RAY_DEDUP_LOGS", "0")
         try:
             ray.init(
                 address=address or "local",

@@ -98,7 +98,7 @@ def _load_raw(store: Path) -> tuple[StoreState | None, str | None]:
     try:
         raw = json.loads(files.read_bytes(path).decode("utf-8"))
         if raw.get("format") != FORMAT:
-            return None, "was written by an older punkforge"
+            return None, f"{STATE} was written by an older punkforge, or is damaged"
         state = StoreState(
             int(raw["epoch"]),
             [dict(h) for h in raw["history"]],

@@ -26,8 +26,9 @@ from punkforge.recipe import Recipe
 from punkforge.train.data import to_uint8
 from punkforge.train.store import EpochResult, StoreState, epoch_order, training_key
 
-# Tests only: "<key prefix>:<epoch>" makes the first attempt of that group fail
-# just before it sends that epoch (":crash" appended: the worker process dies).
+# Tests only: "<key prefix>:<epoch>" in the driver's environment makes the first
+# attempt of that group fail just before it sends that epoch (":crash" appended:
+# the worker process dies). The driver puts it in the job, so it reaches Ray nodes.
 FAIL_ENV = "PUNKFORGE_TEST_FAIL_GROUP"
 
 
@@ -60,6 +61,7 @@ class GroupJob:
     weights: list[np.ndarray] = field(default_factory=list)
     optimizer: list[np.ndarray] = field(default_factory=list)
     attempt: int = 0
+    fail: str = field(default_factory=lambda: os.environ.get(FAIL_ENV, ""))
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ def run_group(job: GroupJob, data: TrainData) -> Iterator[Progress | EpochResult
                 "Fix: lower train.learning_rate, or try another optimizer or activation."
             )
         if epoch == fail_at:
-            if os.environ.get(FAIL_ENV, "").endswith(":crash"):
+            if job.fail.endswith(":crash"):
                 os._exit(3)
             raise RuntimeError(f"{FAIL_ENV}: injected failure at epoch {epoch}")
         row = {"epoch": epoch, "loss": loss, "val_loss": val_loss, "seconds": round(seconds, 4)}
@@ -143,8 +145,7 @@ def run_group(job: GroupJob, data: TrainData) -> Iterator[Progress | EpochResult
 
 def _test_failure(job: GroupJob) -> int | None:
     """The epoch a test asked this group's first attempt to fail at, if any."""
-    spec = os.environ.get(FAIL_ENV, "")
-    parts = spec.split(":")
+    parts = job.fail.split(":")
     if job.attempt > 0 or len(parts) < 2 or not job.key.startswith(parts[0]) or not parts[0]:
         return None
     return int(parts[1])
