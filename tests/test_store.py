@@ -111,16 +111,17 @@ def test_a_file_changed_after_verifying_is_a_clear_error(tmp_path: Path) -> None
         read_snapshots(tmp_path, 3)
 
 
-def test_a_link_in_the_store_is_not_trusted_and_never_followed(tmp_path: Path) -> None:
+def test_a_link_in_the_store_is_refused_never_followed(tmp_path: Path) -> None:
     store = tmp_path / "store"
     filled(store)
     outside = tmp_path / "outside.npz"
     outside.write_bytes((store / "weights-0002.npz").read_bytes())
     (store / "weights-0002.npz").unlink()
     (store / "weights-0002.npz").symlink_to(outside)
-    state, _ = heal_store(store)
-    assert state.epoch == 1
-    assert outside.exists(), "removing the link must leave what it points at"
+    with pytest.raises(RunError, match="weights-0002.npz is a symbolic link"):
+        heal_store(store)  # refused with a message, like any link where our file belongs
+    assert outside.exists()
+    assert (store / "weights-0002.npz").is_symlink(), "nothing of the user's is deleted"
 
 
 def test_wipe_deletes_only_what_the_store_lists(tmp_path: Path) -> None:
