@@ -20,10 +20,10 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from punkforge.recipe.load import load_recipe
 from punkforge.train.store import training_key
-from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
 
