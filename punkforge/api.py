@@ -263,7 +263,13 @@ def _ui(progress: bool) -> Any:
 
     from punkforge.run.ui import RichUI
 
-    return RichUI(Console())  # rich draws in Jupyter as well as in a terminal
+    ui = RichUI(Console())  # rich draws in Jupyter as well as in a terminal
+    if ui.console.is_jupyter:
+        try:
+            import ipywidgets  # noqa: F401  (rich's live bars in Jupyter need it)
+        except ImportError:
+            ui.progress.disable = True  # the per-epoch lines still show; no warning
+    return ui
 
 
 def _toml_value(v: Any) -> str:
