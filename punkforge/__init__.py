@@ -10,8 +10,9 @@ The Python API, for notebooks and scripts::
 
 The package is split by stage, imports flowing one way: recipe -> train ->
 render -> gallery -> run, with `api` and `cli` on top. The API names below are
-imported on first use (`punkforge.render` is the rendering stage's package,
-which, called, is `punkforge.api.render`), so `import punkforge` stays fast and never imports
+imported on first use (`punkforge.run` and `punkforge.render` are also the
+stage packages of those names, which, called, are `punkforge.api.run` and
+`punkforge.api.render`), so `import punkforge` stays fast and never imports
 TensorFlow (only training does).
 """
 
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
 
 _HOMES = {
     "load_recipe": "punkforge.api",
-    "run": "punkforge.api",
     "RunResult": "punkforge.api",
     "VariantResult": "punkforge.api",
     "VariantsFailed": "punkforge.api",
@@ -57,9 +57,9 @@ def __getattr__(name: str) -> Any:
     # PEP 562: the API is imported when first touched, not by `import punkforge`.
     import importlib
 
-    if name == "render":
-        # the rendering stage's package: it forwards calls to punkforge.api.render
-        return importlib.import_module("punkforge.render")
+    if name in ("run", "render"):
+        # the stage packages of these names forward calls to punkforge.api (see _alias)
+        return importlib.import_module(f"punkforge.{name}")
     if name in _HOMES:
         return getattr(importlib.import_module(_HOMES[name]), name)
     raise AttributeError(f"module 'punkforge' has no attribute {name!r}")

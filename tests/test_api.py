@@ -6,6 +6,7 @@ the slow test trains one tiny epoch through the API and re-renders it.
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 from pathlib import Path
@@ -58,7 +59,10 @@ def test_api_names_exported() -> None:
     for name in ("load_recipe", "run", "render", "RunResult", "VariantResult", "PunkforgeError"):
         assert name in dir(punkforge)
         assert getattr(punkforge, name) is not None
-    assert callable(punkforge.render)
+    # the stage packages punkforge.run / punkforge.render are imported by now: still the API
+    importlib.import_module("punkforge.render.poster")
+    importlib.import_module("punkforge.run.runner")
+    assert callable(punkforge.run) and callable(punkforge.render)
     assert (ROOT / "punkforge" / "py.typed").is_file()
     with pytest.raises(AttributeError):
         punkforge.no_such_name  # noqa: B018
@@ -103,6 +107,17 @@ def test_bad_key_is_a_recipe_error(tmp_path: Path) -> None:
         punkforge.load_recipe(path, sets={"train.epoch": 3})
     with pytest.raises(PunkforgeError):
         punkforge.load_recipe(tmp_path / "missing.toml")
+
+
+def test_stage_packages_forward_to_the_api(tmp_path: Path) -> None:
+    importlib.import_module("punkforge.run.runner")  # sets punkforge.run to the package
+
+    path = tmp_path / "r.toml"
+    path.write_text(TINY)
+    with pytest.raises(RecipeError, match="bsae"):
+        punkforge.run(path, out=tmp_path / "out", only=["bsae"])
+    with pytest.raises(RecipeError, match="nothing rendered yet"):
+        punkforge.render(path, out=tmp_path / "out")
 
 
 def test_run_refuses_unknown_variant_and_jobs_before_writing(tmp_path: Path) -> None:

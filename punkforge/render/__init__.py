@@ -9,9 +9,7 @@ encode (PNG writer, sRGB profile, reading back), pdf (lossless PDF),
 poster, series, gif, sheets (variants sheet), plot (loss curve).
 """
 
-import sys as _sys
-import types as _types
-
+from punkforge._alias import callable_as_api
 from punkforge.render.art import paletted_devolved, render_art
 from punkforge.render.compose import color_rgb, contrast_color, to_rgb, upscale
 from punkforge.render.encode import read_image, save_png, srgb_icc
@@ -61,18 +59,4 @@ __all__ = [
 ]
 
 
-class _CallableStage(_types.ModuleType):
-    """This package also answers `punkforge.render(...)`, the Python API's re-render.
-
-    The API's name and this stage's name are both `render`; importing the stage sets
-    `punkforge.render` to this module, so the module itself forwards calls to
-    `punkforge.api.render` (see its docstring).
-    """
-
-    def __call__(self, *args: object, **kwargs: object) -> object:
-        from punkforge.api import render
-
-        return render(*args, **kwargs)  # type: ignore[arg-type]
-
-
-_sys.modules[__name__].__class__ = _CallableStage
+callable_as_api(__name__)  # punkforge.render(...) is punkforge.api.render
