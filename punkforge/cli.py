@@ -12,9 +12,8 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-import click
 import typer
 import typer.core
 
@@ -27,7 +26,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 class _PlainArgument(typer.core.TyperArgument):
     """An argument shown by its metavar alone: `RECIPE...`, not `{RECIPE}... <list[Path]>`."""
 
-    def display_type_rich(self, ctx: click.Context) -> str | None:
+    def display_type_rich(self, ctx: typer.Context) -> str | None:
         return None
 
     def _usage_display_name(self) -> str:
@@ -38,7 +37,7 @@ class _PlainArgument(typer.core.TyperArgument):
 class _Group(typer.core.TyperGroup):
     """Every command's arguments in plain help (newer typer prints Python types)."""
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:
         cmd = super().get_command(ctx, cmd_name)
         for p in cmd.params if cmd else ():
             if type(p) is typer.core.TyperArgument:
