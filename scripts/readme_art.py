@@ -120,11 +120,11 @@ def main() -> int:
     ap.add_argument("--keep", type=Path, help="write the run here (default: a temporary folder)")
     args = ap.parse_args()
 
-    work = args.keep or Path(tempfile.mkdtemp(prefix="punkforge-readme-"))
+    work = (args.keep or Path(tempfile.mkdtemp(prefix="punkforge-readme-"))).resolve()
     work.mkdir(parents=True, exist_ok=True)
-    recipe = work / "readme-punks.toml"
-    recipe.write_text(RECIPE.format(epochs=args.epochs, train=args.train))
-    result = punkforge.run(recipe, out=work / "outputs", progress=True)
+    (work / "readme-punks.toml").write_text(RECIPE.format(epochs=args.epochs, train=args.train))
+    os.chdir(work)  # the gallery shows the recipe's path: a plain relative one, as a user has
+    result = punkforge.run("readme-punks.toml", out="outputs", progress=True)
     base = result.variants["base"]
     IMG.mkdir(parents=True, exist_ok=True)
 
