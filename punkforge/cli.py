@@ -12,19 +12,46 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+import typer.core
 
 from punkforge import __version__
 from punkforge.errors import PunkforgeError, RecipeError
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+
+class _PlainArgument(typer.core.TyperArgument):
+    """An argument shown by its metavar alone: `RECIPE...`, not `{RECIPE}... <list[Path]>`."""
+
+    def display_type_rich(self, ctx: typer.Context) -> str | None:
+        return None
+
+    def _usage_display_name(self) -> str:
+        name = self.display_name_raw
+        return (name if self.required else f"[{name}]") + ("..." if self.nargs != 1 else "")
+
+
+class _Group(typer.core.TyperGroup):
+    """Every command's arguments in plain help (newer typer prints Python types)."""
+
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:
+        cmd = super().get_command(ctx, cmd_name)
+        for p in cmd.params if cmd else ():
+            if type(p) is typer.core.TyperArgument:
+                p.__class__ = _PlainArgument
+        return cmd
+
+
 app = typer.Typer(
+    cls=_Group,
     help="Turn a tiny autoencoder's training on CryptoPunks into printable generative art.",
     no_args_is_help=True,
-    add_completion=False,
+    # -h as well as --help, on every command (typer passes this down to each one)
+    context_settings={"help_option_names": ["-h", "--help"]},
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -64,18 +91,21 @@ def _fail(err: PunkforgeError) -> typer.Exit:
 
 
 def _load_all(recipes: list[Path], sets: list[str] | None):
-    from punkforge.recipe.load import load_recipe
+    from punkforge.api import load_recipes
 
-    loaded = [load_recipe(p, sets or ()) for p in recipes]
-    names: dict[str, str] = {}
-    for rf in loaded:
-        if rf.name in names and names[rf.name] != rf.path:
-            raise RecipeError(
-                f"{rf.path}: recipe name '{rf.name}' is also the name of "
-                f"{names[rf.name]}; both would write outputs/{rf.name}. Rename one."
-            )
-        names[rf.name] = rf.path
-    return loaded
+    return load_recipes(recipes, sets or ())
+
+
+def _open_in_browser(page: Path) -> None:
+    """Show the gallery in the user's browser when there is one; say where it is if not."""
+    import webbrowser
+
+    try:
+        opened = webbrowser.open(page.resolve().as_uri())
+    except webbrowser.Error:
+        opened = False
+    if not opened:
+        _console().print(f"No browser to open; the gallery is {page}", markup=False)
 
 
 def _stop_cleanly_on_signals() -> None:
@@ -145,27 +175,19 @@ def run(
             metavar="ADDR",
         ),
     ] = None,
+    open_: Annotated[
+        bool, typer.Option("--open", help="Open the gallery in a browser when done.")
+    ] = False,
 ) -> None:
     """Train every variant, devolve the test set and render posters, series and GIFs."""
+    from punkforge.api import check_only, run_file
     from punkforge.run.parallel import open_pool
     from punkforge.run.runner import dry_run as plan_run
-    from punkforge.run.runner import run_recipe
     from punkforge.run.ui import RichUI, results_table
 
     try:
         loaded = _load_all(recipes, set_)
-        known = {v.name for rf in loaded for v in rf.variants}
-        for name in only:
-            if name not in known:
-                import difflib
-
-                close = difflib.get_close_matches(name, sorted(known), n=1)
-                hint = f" Did you mean '{close[0]}'?" if close else ""
-                raise RecipeError(
-                    f"--only {name}: no variant of that name in "
-                    f"{', '.join(str(r) for r in recipes)}.{hint} "
-                    f"Variants: {', '.join(sorted(known))}."
-                )
+        check_only(tuple(only), loaded)
         if dry_run:
             # the same planning the run follows; reads only, never TensorFlow
             for rf in loaded:
@@ -183,9 +205,9 @@ def run(
     try:
         with ui:
             for rf in loaded:
-                report = run_recipe(rf, out, ui, tuple(only), fresh, pool=pool)
-                rows += [{"recipe": rf.name, **r} for r in report.rows]
-                failures += report.failures
+                result = run_file(rf, out, ui, tuple(only), fresh, pool=pool)
+                rows += result.rows()
+                failures += result.failures
     except KeyboardInterrupt:
         ui.console.print(
             "[yellow]Interrupted.[/] Finished epochs and variants are saved; run the same "
@@ -204,7 +226,10 @@ def run(
             _console(stderr=True).print(f"  {f}", markup=False)
         raise typer.Exit(1)
     if rows:
-        _console().print(f"Gallery: {out / 'index.html'}")
+        gallery = out / (loaded[0].name if len(loaded) == 1 else "") / "index.html"
+        _console().print(f"Gallery: {gallery}")
+        if open_:
+            _open_in_browser(gallery)
 
 
 @app.command()
@@ -270,19 +295,12 @@ def render(
     out: OutOpt = Path("outputs"),
 ) -> None:
     """Re-render saved results (never trains, never imports TensorFlow)."""
-    from punkforge.recipe.load import parse_set
-    from punkforge.run.runner import render_only
-    from punkforge.run.target import load_target
+    from punkforge.api import render_target
     from punkforge.run.ui import RichUI, results_table
 
     try:
-        for item in set_:
-            parse_set(item, only_render=True)
-        rf, folder = load_target(target, out, set_)
         _stop_cleanly_on_signals()
-        ui = RichUI()
-        with ui:
-            report = render_only(rf, folder, ui)
+        result = render_target(target, tuple(set_), out, RichUI())
     except KeyboardInterrupt:
         _console(stderr=True).print(
             "[yellow]Interrupted.[/] The previous files are kept (a half-redrawn variant no "
@@ -291,9 +309,9 @@ def render(
         raise typer.Exit(1) from None
     except PunkforgeError as err:
         raise _fail(err) from None
-    if report.rows:
-        _console().print(results_table([{"recipe": rf.name, **r} for r in report.rows]))
-    if report.failures:
+    if result.variants:
+        _console().print(results_table(result.rows()))
+    if result.failures:
         raise typer.Exit(1)
 
 
@@ -308,20 +326,44 @@ def schema() -> None:
 @app.command()
 def new(
     name: Annotated[
-        str,
+        str | None,
         typer.Argument(
             help="The new recipe's name (a-z 0-9 - _).", show_default=False, metavar="NAME"
         ),
-    ],
+    ] = None,
+    example: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="Copy this shipped example instead of the starter (see --list).",
+            show_default=False,
+            metavar="EXAMPLE",
+        ),
+    ] = None,
+    list_examples: Annotated[
+        bool, typer.Option("--list", help="List the shipped examples and exit.")
+    ] = False,
     folder: Annotated[
         Path, typer.Option("--dir", help="Where to write NAME.toml.", metavar="DIR")
     ] = Path("recipes"),
 ) -> None:
-    """Write a commented starter recipe to recipes/NAME.toml (never overwrites)."""
-    from punkforge.recipe.starter import write_starter
+    """Write a starter recipe, or a copy of a shipped example, to recipes/NAME.toml.
 
+    Never overwrites a file.
+    """
+    from punkforge.recipe.starter import example_summary, examples, write_starter
+
+    if list_examples:
+        for stem, path in examples().items():
+            print(f"{stem:<20} {example_summary(path)}")
+        return
     try:
-        path = write_starter(name, folder)
+        if name is None:
+            raise RecipeError(
+                "punkforge new: give the new recipe's NAME, e.g. `punkforge new my-punks "
+                "--from strided-punks` (`punkforge new --list` shows the examples)."
+            )
+        path = write_starter(name, folder, example)
     except PunkforgeError as err:
         raise _fail(err) from None
     print(f"wrote {path}; try: punkforge validate {path} && punkforge run {path}")

@@ -25,7 +25,7 @@ from punkforge.recipe.load import (
 from punkforge.recipe.shapes import count_params
 from punkforge.run.outputs import resolved_toml
 
-# The spec's example recipe, verbatim (SPEC.md, "The recipe (TOML)").
+# The format's reference example recipe, verbatim (every key, variants and a sweep).
 SPEC_EXAMPLE = """\
 name = "devolved-punks"   # required: 1-64 of a-z 0-9 - _ ; the output folder's name
 title = "Devolved Punks"  # optional (default: name); printed on posters and the gallery

@@ -1,7 +1,13 @@
-"""`punkforge new NAME`: a commented starter recipe a newcomer can run at once."""
+"""`punkforge new NAME [--from EXAMPLE]`: a starter recipe, or a copy of a shipped example.
+
+The examples are every `*.toml` in the package's `recipes/` folder (in a checkout a
+link to the repository's `recipes/`, in a wheel real files), so a recipe added there
+ships and is listed without touching this file.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from punkforge.errors import RecipeError
@@ -84,13 +90,55 @@ def starter_text(name: str) -> str:
     return TEMPLATE.format(name=name, title=title)
 
 
-def write_starter(name: str, folder: Path) -> Path:
-    """Write folder/NAME.toml; refuse a bad name or an existing file."""
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "recipes"
+_NAME_LINE = re.compile(r'^name\s*=\s*"[^"\n]*"', re.MULTILINE)
+
+
+def examples() -> dict[str, Path]:
+    """The shipped example recipes: file stem -> path, sorted by name."""
+    return {p.stem: p for p in sorted(EXAMPLES_DIR.glob("*.toml"))}
+
+
+def example_summary(path: Path) -> str:
+    """The example's first comment line, without its leading '# '."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            return line.lstrip("# ").strip()
+    return ""
+
+
+def example_path(example: str) -> Path:
+    """The shipped example called `example` (a stem such as 'strided-punks')."""
+    found = examples()
+    if example.removesuffix(".toml") in found:
+        return found[example.removesuffix(".toml")]
+    import difflib
+
+    close = difflib.get_close_matches(example, list(found), n=1)
+    hint = f" Did you mean '{close[0]}'?" if close else ""
+    raise RecipeError(
+        f"--from {example}: no shipped example of that name.{hint} "
+        f"Examples: {', '.join(found) or 'none'} (punkforge new --list)."
+    )
+
+
+def example_text(example: str, name: str) -> str:
+    """The example's text with its `name = ...` line set to `name` (comments kept)."""
+    text = example_path(example).read_text(encoding="utf-8")
+    renamed, n = _NAME_LINE.subn(f'name = "{name}"', text, count=1)
+    if n != 1:  # a shipped example always names itself; this would be a packaging bug
+        raise ValueError(f"example {example} has no top-level name line")
+    return renamed
+
+
+def write_starter(name: str, folder: Path, example: str | None = None) -> Path:
+    """Write folder/NAME.toml (the starter, or a copy of `example`); never overwrite."""
     if not NAME_RE.match(name):
         raise RecipeError(f"punkforge new {name}: a recipe name must be {NAME_HELP}.")
+    text = starter_text(name) if example is None else example_text(example, name)
     path = folder / f"{name}.toml"
     if path.exists():
         raise RecipeError(
             f"{path} already exists; punkforge new never overwrites. Pick another name."
         )
-    return write_text(path, starter_text(name))
+    return write_text(path, text)

