@@ -147,9 +147,10 @@ def run(
     name; `fresh` starts them over. `jobs` trains that many training groups at
     once in separate processes (`"auto"`: one per two cores); `ray=True` starts
     a local Ray cluster and `ray_address` joins one (`pip install
-    'punkforge[ray]'`). Results do not depend on how many jobs run. Raises `RecipeError` before anything is
-    written for a bad recipe or variant name, and `VariantsFailed` (a
-    `RunError`, with `.result`) after the run when some variants failed.
+    'punkforge[ray]'`). Results do not depend on how many jobs run. Raises
+    `RecipeError` before anything is written for a bad recipe or variant name,
+    and `VariantsFailed` (a `RunError`, with `.result`) after the run when some
+    variants failed.
     """
     from punkforge.run.parallel import open_pool
 
