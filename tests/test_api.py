@@ -126,8 +126,11 @@ def test_run_refuses_unknown_variant_and_jobs_before_writing(tmp_path: Path) -> 
     out = tmp_path / "out"
     with pytest.raises(RecipeError, match="base"):
         punkforge.run(path, out=out, only=["bsae"])
-    with pytest.raises(RecipeError, match="jobs"):
-        punkforge.run(path, out=out, jobs=2)
+    with pytest.raises(PunkforgeError, match="jobs") as err:
+        punkforge.run(path, out=out, jobs=0)
+    assert err.value.exit_code == 2
+    with pytest.raises(PunkforgeError, match="--ray"):
+        punkforge.run(path, out=out, jobs=2, ray=True)
     assert not out.exists()
 
 
