@@ -235,9 +235,19 @@ def run(
 @app.command()
 def validate(recipes: RecipesArg, set_: SetOpt = []) -> None:  # noqa: B006
     """Check recipes without training anything (never imports TensorFlow)."""
+    from punkforge.train import images
+    from punkforge.train.folder import describe
+
     try:
         for rf in _load_all(recipes, set_):
             n = len(rf.variants)
+            shown: set[tuple[object, ...]] = set()
+            for v in rf.variants:  # a folder of images: checked from its headers
+                images.check_variant(v)
+                d = v.recipe.data
+                if images.is_folder(d) and (d.source, d.size, d.fit, d.test_fraction) not in shown:
+                    shown.add((d.source, d.size, d.fit, d.test_fraction))
+                    print(f"  {describe(images.inspect(d, v.source))}")
             print(f"{rf.path}: ok, recipe '{rf.name}', {n} variant{'s' if n != 1 else ''}")
     except PunkforgeError as err:
         raise _fail(err) from None
@@ -249,28 +259,62 @@ def list_(recipes: RecipesArg, set_: SetOpt = []) -> None:  # noqa: B006
     from rich.table import Table
 
     from punkforge.recipe.shapes import network_shapes
+    from punkforge.train.images import check_variant
 
     try:
         loaded = _load_all(recipes, set_)
+        sizes = {(rf.path, v.name): check_variant(v) for rf in loaded for v in rf.variants}
     except PunkforgeError as err:
         raise _fail(err) from None
     console = _console()
     for rf in loaded:
         for v in rf.variants:
             r = v.recipe
-            rows = network_shapes(r.model, r.channels)
+            h, w = sizes[(rf.path, v.name)]
+            rows = network_shapes(r.model, r.channels, (h, w))
             total = sum(x.params for x in rows)
+            data = "cpunks10k" if not r.data.is_folder else f"images {r.data.source}"
             console.print(
                 f"[bold]{rf.name}/{v.name}[/]: {total:,} parameters, {r.data.color}, "
-                f"{r.train.epochs} epochs, {r.train.optimizer} lr {r.train.learning_rate}"
+                f"{data} at {h}x{w}, {r.train.epochs} epochs, {r.train.optimizer} "
+                f"lr {r.train.learning_rate}"
             )
+            pads = _output_paddings(r.model, (h, w))
             t = Table()
-            for col in ("layer", "type", "output", "activation", "params"):
+            cols = ["layer", "type", "output", "activation", "params"]
+            if pads:
+                cols.insert(3, "output_padding")
+            for col in cols:
                 t.add_column(col, justify="right" if col == "params" else "left")
-            t.add_row("input", "", f"24x24x{r.channels}", "", "")
-            for x in rows:
-                t.add_row(x.index, x.kind, "x".join(map(str, x.out)), x.activation, f"{x.params:,}")
+            for x in [None, *rows]:
+                cells = ["input", "", f"{h}x{w}x{r.channels}", "", ""] if x is None else [
+                    x.index, x.kind, "x".join(map(str, x.out)), x.activation, f"{x.params:,}"
+                ]  # fmt: skip
+                if pads:
+                    cells.insert(3, pads.get(cells[0], ""))
+                t.add_row(*cells)
             console.print(t)
+
+
+def _output_paddings(model: Any, size: tuple[int, int]) -> dict[str, str]:
+    """'decoder[i]' -> its output_padding as used at `size` ("auto" shows what it chose).
+
+    Empty when no decoder layer sets output_padding, so the column is left out.
+    """
+    from punkforge.recipe.shapes import resolve_output_padding
+
+    if all(x.output_padding is None for x in model.decoder):
+        return {}
+    used = resolve_output_padding(model, size).decoder
+
+    def show(op: Any) -> str:
+        return "default" if op is None else f"{op[0]}x{op[1]}"
+
+    return {
+        f"decoder[{i}]": (f"auto: {show(u.output_padding)}" if x.output_padding == "auto"
+                          else show(x.output_padding))
+        for i, (x, u) in enumerate(zip(model.decoder, used, strict=True))
+    }  # fmt: skip
 
 
 @app.command()

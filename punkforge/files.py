@@ -309,8 +309,9 @@ def read_history(folder: Path) -> list[dict[str, float]]:
 def write_history(folder: Path, history: list[dict[str, float]]) -> None:
     """history.csv: epoch, loss, val_loss, seconds (an empty cell where there is no value)."""
 
-    def cell(v: float, digits: int) -> str:
-        return f"{v:.{digits}f}" if math.isfinite(v) else ""
+    def cell(v: float | None, digits: int) -> str:
+        # None: state.json keeps "no validation data" (NaN) as JSON null
+        return f"{v:.{digits}f}" if v is not None and math.isfinite(v) else ""
 
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")

@@ -130,6 +130,18 @@ def test_every_example_validates_from_the_package(tmp_path: Path) -> None:
         r = runner.invoke(app, ["new", f"copy-{stem}", "--from", stem, "--dir", str(tmp_path)])
         assert r.exit_code == 0, r.output
         assert load_recipe(tmp_path / f"copy-{stem}.toml").name == f"copy-{stem}"
+        v = runner.invoke(app, ["validate", str(tmp_path / f"copy-{stem}.toml")])
+        assert v.exit_code == 0, v.output  # sprites: its image folder came along
+
+
+def test_new_from_an_example_with_images_copies_them_once(tmp_path: Path) -> None:
+    r = runner.invoke(app, ["new", "mine", "--from", "sprites", "--dir", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    shipped = sorted(p.name for p in examples()["sprites"].parent.glob("sprites/*/*.png"))
+    assert sorted(p.name for p in tmp_path.glob("sprites/*/*.png")) == shipped
+    (tmp_path / "sprites" / "tree" / "tree-000.png").write_bytes(b"mine")  # the user's now
+    r = runner.invoke(app, ["new", "again", "--from", "sprites", "--dir", str(tmp_path)])
+    assert r.exit_code == 0 and (tmp_path / "sprites/tree/tree-000.png").read_bytes() == b"mine"
 
 
 def test_completion_script_names_punkforge() -> None:

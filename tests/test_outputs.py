@@ -109,6 +109,12 @@ def test_history_round_trips_through_csv(tmp_path: Path) -> None:
     assert back[0]["loss"] == 0.5 and back[0]["val_loss"] != back[0]["val_loss"]
 
 
+def test_history_from_the_store_takes_null_val_loss(tmp_path: Path) -> None:
+    # state.json keeps a run without validation data (NaN) as null
+    files.write_history(tmp_path, [{"epoch": 1, "loss": 0.5, "val_loss": None, "seconds": 1.0}])
+    assert (tmp_path / "history.csv").read_text().splitlines()[1] == "1,0.500000,,1.000"
+
+
 def test_run_lock_refuses_a_second_holder_and_frees_on_death(tmp_path: Path) -> None:
     holder = subprocess.Popen(
         [sys.executable, "-c",

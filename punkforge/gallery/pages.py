@@ -25,8 +25,8 @@ from punkforge.recipe.load import RecipeFile
 from punkforge.recipe.paper import parse_color
 
 SERIES_PAGE = "index.html"  # inside series/: every series image on one page
-SHEET_UNIT = 4  # px per punk pixel in variants.png (render.sheets.SHEET_SCALE)
-SERIES_SHOWN = 4  # screen px per punk pixel on the series page
+SHEET_UNIT = 4  # px per punk pixel in variants.png at 24x24 (render.sheets.sheet_scale)
+SERIES_SHOWN = 4  # screen px per image pixel on the series page
 GIF_ZOOM = 2  # the progress GIF may show at up to twice its own size
 EXTRA_ZOOM = 2  # extra art may show at up to twice its own size
 VARIANT_FILES = ("loss.png", "recipe.toml", "history.csv", "model.keras", "manifest.json")
@@ -75,30 +75,49 @@ def _first(folder: Path, names: Iterable[str]) -> Path | None:
     return next((folder / n for n in names if (folder / n).is_file()), None)
 
 
+def sheet_unit(summary: dict[str, Any]) -> int:
+    """Px per image pixel in variants.png, from summary.json's data size (24x24 if absent)."""
+    from punkforge.render.sheets import sheet_scale
+
+    size = summary.get("size")
+    ok = isinstance(size, list) and len(size) == 2 and all(isinstance(x, int) for x in size)
+    return sheet_scale((size[0], size[1])) if ok else SHEET_UNIT  # type: ignore[index]
+
+
 # ---------------------------------------------------------------- series page
 
 
 def write_series_page(
-    series: Path, ids: Iterable[Any], scale: int, pairs: bool, title: str, variant: str
-) -> Path:
-    """series/index.html: every series image on one page, in punk id order.
+    series: Path, ids: Iterable[Any], scale: int, pairs: bool, title: str, variant: str,
+    size: tuple[int, int] = (24, 24),
+) -> Path:  # fmt: skip
+    """series/index.html: every series image on one page, in id order.
 
-    Images load lazily and show at SERIES_SHOWN screen px per punk pixel, so a
-    thousand of them cost one small page.
+    Images of `size` (h, w) load lazily and show at SERIES_SHOWN screen px
+    per image pixel, so a thousand of them cost one small page. Punk ids give
+    'punk-<id>.png', a folder's file stems '<stem>.png' (`render.series_name`).
     """
-    from punkforge.render.compose import PAIR_GAP
+    from punkforge.render.compose import pair_gap
+    from punkforge.render.series import series_name
 
-    w_src = 2 * 24 + PAIR_GAP if pairs else 24
-    tiles = [{"id": str(int(i)), "file": f"punk-{int(i)}.png"} for i in ids]
+    ph, pw = int(size[0]), int(size[1])
+    w_src = 2 * pw + pair_gap((ph, pw)) if pairs else pw
+    tiles, punks = [], True
+    for i in ids:
+        name = series_name(i)
+        punks = punks and name.startswith("punk-")
+        label = name[:-4].removeprefix("punk-")
+        tiles.append({"id": label, "alt": f"punk {label}" if punks else label, "file": href(name)})
     return write_page(
         series / SERIES_PAGE,
         "series.html.j2",
         title=title,
         variant=variant,
         tiles=tiles,
+        noun="punks" if punks else "images",
         width=w_src * SERIES_SHOWN,
-        height=24 * SERIES_SHOWN,
-        full=(w_src * scale, 24 * scale),
+        height=ph * SERIES_SHOWN,
+        full=(w_src * scale, ph * scale),
     )
 
 
@@ -113,10 +132,10 @@ def _card(v: Variant, out: Path, row: dict[str, Any], order: int, colour: str, r
     thumb = _first(folder, (THUMB, "poster.png"))  # poster.png: made before thumbnails
     progress = _first(folder, ("progress.gif", "progress.webp"))
     series_dir = folder / "series"
-    n_series = len(list(series_dir.glob("punk-*.png"))) if series_dir.is_dir() else 0
+    n_series = len(list(series_dir.glob("*.png"))) if series_dir.is_dir() else 0
     series = series_dir / SERIES_PAGE
     if not series.is_file():  # a gallery opened from disk cannot list a folder
-        series = min(series_dir.glob("punk-*.png"), default=series) if n_series else series
+        series = min(series_dir.glob("*.png"), default=series) if n_series else series
     files = [(f"poster.{x}", folder / f"poster.{x}") for x in ("png", "tiff", "pdf")]
     files += [(f"progress.{x}", folder / f"progress.{x}") for x in ("gif", "webp", "mp4")]
     files += [(f"series \u00b7 {n_series:,}", series)]
@@ -196,7 +215,9 @@ def write_recipe_index(
     if (out / "variants.png").is_file() and done:
         bg = done[0].recipe.render.poster.background
         sheet = {
-            "picture": figures.picture(out, out / "variants.png", "comparison sheet", SHEET_UNIT),
+            "picture": figures.picture(
+                out, out / "variants.png", "comparison sheet", sheet_unit(summary)
+            ),
             "background": bg,
             "ink": _contrast(bg),
         }
@@ -249,7 +270,7 @@ def _recipe_entry(folder: Path, s: dict[str, Any]) -> dict[str, Any]:
         "title": title if isinstance(title, str) and title else folder.name,
         "href": href(folder.name, "index.html"),
         "facts": facts,
-        "sheet": figures.picture(root, sheet, f"comparison sheet of {folder.name}", SHEET_UNIT)
+        "sheet": figures.picture(root, sheet, f"comparison sheet of {folder.name}", sheet_unit(s))
         if sheet.is_file() else None,
     }  # fmt: skip
 

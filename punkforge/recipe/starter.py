@@ -141,4 +141,24 @@ def write_starter(name: str, folder: Path, example: str | None = None) -> Path:
         raise RecipeError(
             f"{path} already exists; punkforge new never overwrites. Pick another name."
         )
-    return write_text(path, text)
+    written = write_text(path, text)
+    if example is not None:
+        _copy_images(example_path(example), folder)
+    return written
+
+
+def _copy_images(example: Path, folder: Path) -> None:
+    """Copy the folder of images an example reads (`data.source`) beside the new recipe.
+
+    Only a relative folder that ships beside the example is copied, and never
+    over an existing one: the copy is the user's to change.
+    """
+    import shutil
+    import tomllib
+
+    source = tomllib.loads(example.read_text(encoding="utf-8")).get("data", {}).get("source")
+    if not isinstance(source, str) or source == "cpunks10k" or Path(source).is_absolute():
+        return
+    src, dst = example.parent / source, folder / source
+    if src.is_dir() and not dst.exists():
+        shutil.copytree(src, dst)

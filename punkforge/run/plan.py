@@ -3,8 +3,9 @@
 `plan_variant` is the one planning rule: `punkforge run` follows it and
 `punkforge run --dry-run` prints it, so the two cannot disagree. A variant is
 
-- skipped when its manifest names the same resolved recipe and every file
-  it lists verifies;
+- skipped when its manifest names the same resolved recipe and training key
+  (which holds a folder source's content fingerprint) and every file it
+  lists verifies;
 - re-rendered when its stored arrays (model.keras, devolved.npz,
   snapshots.npz, history.csv) verify and were made by the same data, model
   and training settings (`same_arrays`), but the pictures changed or do not
@@ -85,7 +86,10 @@ def plan_variant(v: Variant, out: Path, fresh: bool = False) -> Plan:
     if manifest is not None:
         bad = damaged(folder, manifest)
         same_recipe = manifest.get("recipe_sha") == recipe_sha(resolved_toml(r, v.name))
-        if same_recipe and not bad:
+        # The training key also holds a folder's content fingerprint: the same recipe
+        # over a changed folder of images is never up to date.
+        same_key = manifest.get("training_key") == training_key(r)
+        if same_recipe and same_key and not bad:
             return Plan("skip", "up to date", epochs=r.train.epochs)
         if same_arrays(r, manifest) and not bad.intersection(SOURCES):
             if same_recipe:

@@ -53,6 +53,8 @@ from punkforge.train.store import (
     wipe_store,
 )
 
+CACHE_DIR = ".cache"  # decoded image folders, beside .train (never in the image folder)
+
 
 class RunUI(Protocol):
     """What the runner tells the person watching (the CLI draws it with rich)."""
@@ -108,7 +110,11 @@ def run_recipe(
     out = safe_child(out_root, rf.name)
     report = RunReport()
     refuse_links(out, [v.name for v in selected])
+    # A folder of images is checked and decoded before anything is written: a bad
+    # folder or a network that does not fit its size stops the run (exit 2).
+    decoded = _read_folders(selected, out)
     with run_lock(out), tree.output_tree(out):
+        punks_cache = _folder_punks(selected, decoded)
         plans = {v.name: _plan(v, out, fresh).action for v in selected}
         for v in selected:
             action = plans[v.name]
@@ -121,7 +127,7 @@ def run_recipe(
         # "devolve": the group's store already has the variant's epochs
         training = [v for v in selected if plans[v.name] in ("train", "devolve")]
         if training:
-            _train_and_devolve(rf, out, selected, training, fresh, ui, pool, report)
+            _train_and_devolve(rf, out, selected, training, fresh, ui, pool, report, punks_cache)
         order = {v.name: i for i, v in enumerate(rf.variants)}
         report.rows.sort(key=lambda row: order.get(row["variant"], 0))
         write_recipe_level(rf, out, ui)
@@ -151,6 +157,36 @@ def _failed(rf: RecipeFile, v: Variant, report: RunReport, ui: RunUI, message: s
     ui.variant_failed(rf.name, v.name, message)
 
 
+def _read_folders(selected: list[Variant], out: Path) -> dict[str, Any]:
+    """Check every folder source, then decode it (from out/.cache when valid); reads only."""
+    from punkforge.train import images
+
+    for v in selected:
+        images.check_variant(v)
+    decoded: dict[str, Any] = {}
+    for v in selected:
+        d = v.recipe.data
+        if d.is_folder and images.cache_key(d) not in decoded:
+            decoded[images.cache_key(d)] = images.read_folder(d, out / CACHE_DIR, v.source)
+    return decoded
+
+
+def _folder_punks(selected: list[Variant], decoded: dict[str, Any]) -> dict[str, Any]:
+    """Write the caches `_read_folders` decoded afresh (under the lock); the data per data_key."""
+    from punkforge.train import images
+    from punkforge.train.data import data_key
+
+    for entry in decoded.values():
+        images.save_cache(entry)
+    loaded: dict[str, Any] = {}
+    for v in selected:
+        d = v.recipe.data
+        key = data_key(d, v.recipe.seed)
+        if d.is_folder and key not in loaded:
+            loaded[key] = images.split_folder(decoded[images.cache_key(d)], d, v.recipe.seed)
+    return loaded
+
+
 def _train_and_devolve(
     rf: RecipeFile,
     out: Path,
@@ -160,10 +196,12 @@ def _train_and_devolve(
     ui: RunUI,
     pool: Pool | None,
     report: RunReport,
+    punks_cache: dict[str, Any],
 ) -> None:
     """Train the groups `training` needs (on `pool`), then devolve and render each variant.
 
     Only the selected variants count: --only must not train a longer sibling.
+    `punks_cache` holds the folders' data by `data.data_key` (CPUNKS loads on demand).
     """
     from punkforge.run.groups import train_groups
 
@@ -182,7 +220,7 @@ def _train_and_devolve(
         _failed(rf, v, report, ui, message)
 
     train_groups(rf.name, out, selected, training, fresh, ui, pool or InProcessPool(), finish,
-                 fail)  # fmt: skip
+                 fail, punks_cache)  # fmt: skip
 
 
 def devolve_variant(v: Variant, punks: Any, store: Path, folder: Path, ui: RunUI) -> None:
@@ -195,10 +233,10 @@ def devolve_variant(v: Variant, punks: Any, store: Path, folder: Path, ui: RunUI
     r = v.recipe
     epochs = r.train.epochs
     state = read_state(store)
-    ui.step(f"devolving {len(punks.test)} test punks")
+    ui.step(f"devolving {len(punks.test)} test {'images' if r.data.is_folder else 'punks'}")
     keras = keras_module()
     keras.utils.set_random_seed(r.seed)
-    model = build_autoencoder(r.model, r.channels)
+    model = build_autoencoder(r.model, r.channels, punks.test.shape[1:3])
     model.set_weights(read_weights(store, epochs, state))
     # The old manifest stays: until record_arrays replaces it, the files it
     # lists no longer verify, so nothing half-made counts as done.
@@ -296,13 +334,20 @@ def _render_variant(v: Variant, folder: Path, ui: RunUI, t_train: float | None) 
 
         poster = render.make_poster(devolved, originals, cfg.poster, caption)
         render.save_poster(poster, folder / "poster", cfg.poster, title=caption)
-        g = render.poster_geometry(len(devolved), cfg.poster)  # the gallery's poster-thumb.png
+        # the gallery's poster-thumb.png
+        g = render.poster_geometry(len(devolved), cfg.poster, devolved.shape[1:3])
         gallery.write_poster_thumb(poster, (g.grid_x, g.grid_y), g.scale, folder / gallery.THUMB)
         del poster
         series = folder / "series"
         render.save_series(devolved, originals, ids, series, cfg.series, bg)
         gallery.write_series_page(
-            series, ids, cfg.series.scale, cfg.series.layout == "pairs", r.display_title, v.name
+            series,
+            ids,
+            cfg.series.scale,
+            cfg.series.layout == "pairs",
+            r.display_title,
+            v.name,
+            size=devolved.shape[1:3],
         )
         frames = render.make_gif_frames(
             snaps["images"], [int(e) for e in snaps["epochs"]], epochs, cfg.gif, bg
@@ -329,7 +374,7 @@ def _render_variant(v: Variant, folder: Path, ui: RunUI, t_train: float | None) 
         "training_key": training_key(r),
         "predict": predict_key(r),
         "summary": {
-            "params": count_params(r.model, r.channels),
+            "params": count_params(r.model, r.channels, devolved.shape[1:3]),
             "epochs": epochs,
             "loss": last.get("loss"),
             "val_loss": last.get("val_loss"),
@@ -369,7 +414,11 @@ def variant_row(v: Variant, folder: Path) -> dict[str, Any]:
 def finished(v: Variant, folder: Path) -> dict[str, Any] | None:
     """The variant's manifest when it names this recipe and every listed file verifies."""
     m = read_manifest(folder)
-    same = m is not None and m.get("recipe_sha") == recipe_sha(resolved_toml(v.recipe, v.name))
+    same = (
+        m is not None
+        and m.get("recipe_sha") == recipe_sha(resolved_toml(v.recipe, v.name))
+        and m.get("training_key") == training_key(v.recipe)  # a changed image folder: not done
+    )
     return m if same and m is not None and not damaged(folder, m) else None
 
 
@@ -382,22 +431,25 @@ def write_recipe_level(rf: RecipeFile, out: Path, ui: RunUI) -> None:
     if not done:
         return
     ui.step("writing summary.json, variants.png and index.html")
+    first = files.load_npz(out / done[0].name / "devolved.npz")
     summary = {
         "recipe": rf.name,
         "title": rf.title,
         "source": rf.path,
+        "size": [int(x) for x in first["devolved"].shape[1:3]],  # the data's (h, w)
         "variants": {v.name: manifests[v.name]["summary"] for v in done},  # type: ignore[index]
     }
     files.write_json(out / "summary.json", summary)
-    first = files.load_npz(out / done[0].name / "devolved.npz")
     n = min(v.recipe.render.sample for v in done)
     n = min(n, 16)
     rows = []
     for v in done:
         z = files.load_npz(out / v.name / "devolved.npz")
         dev, orig = z["devolved"][:n], z["originals"][:n]
-        d = render.paletted_devolved(v.recipe.render.palette, out / v.name, dev, orig)
-        rows.append((v.name, d))
+        # the sheet compares variants on the same images: another folder or size stays out
+        if np.array_equal(orig, first["originals"][:n]):
+            d = render.paletted_devolved(v.recipe.render.palette, out / v.name, dev, orig)
+            rows.append((v.name, d))
     bg = done[0].recipe.render.poster.background
     sheet = render.make_variants_sheet(first["originals"][:n], rows, bg)
     render.save_png(sheet, out / "variants.png")

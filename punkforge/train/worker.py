@@ -36,8 +36,9 @@ FAIL_ENV = "PUNKFORGE_TEST_FAIL_GROUP"
 class TrainData:
     """What a group trains on, sent once to each worker or node.
 
-    x_train: (N, 24, 24, C) float32; x_val: (M, 24, 24, C) float32, M may be 0;
-    x_sample: (S, 24, 24, C) float32, the test punks devolved after every epoch.
+    x_train: (N, h, w, C) float32; x_val: (M, h, w, C) float32, M may be 0;
+    x_sample: (S, h, w, C) float32, the test images devolved after every epoch
+    (24x24 punks, or a folder's images at the data's size).
     """
 
     x_train: np.ndarray
@@ -103,7 +104,7 @@ def run_group(job: GroupJob, data: TrainData) -> Iterator[Progress | EpochResult
     keras = keras_module()
     r, cfg = job.recipe, job.recipe.train
     keras.utils.set_random_seed(r.seed)
-    model = build_autoencoder(r.model, r.channels)
+    model = build_autoencoder(r.model, r.channels, data.x_train.shape[1:3])
     optimizer = make_optimizer(cfg)
     optimizer.build(model.trainable_variables)
     if job.start > 0:
