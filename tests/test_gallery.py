@@ -19,7 +19,7 @@ import pytest
 from punkforge import files, gallery
 from punkforge.recipe.load import loads_recipe
 from punkforge.render.encode import read_image
-from punkforge.run import runner
+from punkforge.run import runner, variant
 
 HOSTILE = "<script>alert(1)</script>"
 RECIPE = f"""
@@ -131,7 +131,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
         _fake_variant(out / v.name, v.recipe.train.epochs, VAL_LOSS[v.name], i)
     (out / "base" / "model.keras").write_bytes(b"not really a model")
     for v in rf.variants:
-        runner.record_arrays(v, out / v.name)  # what devolving records for `render`
+        variant.record_arrays(v, out / v.name)  # what devolving records for `render`
     report = runner.render_only(rf, out, QuietUI())
     assert not report.failures
     return out
@@ -349,7 +349,7 @@ def solo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = root / rf.name
     (out / "base").mkdir(parents=True)
     _fake_variant(out / "base", 2, 0.25, 7)
-    runner.record_arrays(rf.variants[0], out / "base")  # what devolving records for `render`
+    variant.record_arrays(rf.variants[0], out / "base")  # what devolving records for `render`
     assert not runner.render_only(rf, out, QuietUI()).failures
     return out
 

@@ -25,7 +25,7 @@ from conftest import ROOT, run_cli
 from punkforge import files, tree
 from punkforge.errors import PunkforgeError, RecipeError
 from punkforge.recipe.load import load_recipe
-from punkforge.run import runner
+from punkforge.run import runner, variant
 from punkforge.run.outputs import damaged, read_manifest
 from punkforge.run.plan import plan_variant
 
@@ -96,7 +96,7 @@ def make_finished(tmp: Path, n: int = 6, scale: int = 2, paper: str = "A5") -> t
             [{"epoch": e, "loss": 0.3 / e, "val_loss": 0.31 / e, "seconds": 0.5} for e in (1, 2)],
         )
         files.write_bytes(folder / "model.keras", b"a stand-in for the saved model")
-        runner.record_arrays(v, folder)
+        variant.record_arrays(v, folder)
     report = runner.render_only(rf, outs / "t", QuietUI())
     assert not report.failures
     assert plan_variant(v, outs / "t").action == "skip"
@@ -363,7 +363,7 @@ def test_summary_and_manifest_are_strict_json(finished: tuple[Path, Path, Path])
     rows = [{"epoch": e, "loss": 0.3, "val_loss": float("nan"), "seconds": 0.5} for e in (1, 2)]
     with tree.output_tree(outs / "t"):
         files.write_history(folder, rows)
-        runner.record_arrays(load_recipe(recipe, ()).variants[0], folder)
+        variant.record_arrays(load_recipe(recipe, ()).variants[0], folder)
     assert not runner.render_only(load_recipe(recipe, ()), outs / "t", QuietUI()).failures
 
     def refuse(constant: str) -> None:
