@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from punkforge.errors import PunkforgeError
+from punkforge.train.model import INTER_OP_ENV
 from punkforge.train.store import EpochResult
 from punkforge.train.worker import Failed, GroupJob, Progress, TrainData, group_events
 
@@ -95,8 +96,9 @@ class InProcessPool:
         self.current = None
 
 
-def _worker_main(wid: int, tasks: Any, events: Any) -> None:
+def _worker_main(wid: int, tasks: Any, events: Any, inter_op: int) -> None:
     """A local worker process: train the groups it is given, send every item back."""
+    os.environ[INTER_OP_ENV] = str(inter_op)  # before TensorFlow starts: its share of the cores
     # Ctrl-C reaches the whole process group: the driver alone decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = mp.parent_process()
@@ -132,7 +134,8 @@ class LocalPool:
     """`--jobs N`: N worker processes on this machine (spawn start method).
 
     Each worker imports TensorFlow itself (never forked from a process that
-    has loaded it) with the same fixed thread count as every other mode.
+    has loaded it) with the same fixed intra-op thread count as every other
+    mode, and cores // N inter-op threads (which never change results).
     """
 
     def __init__(self, jobs: int) -> None:
@@ -151,7 +154,8 @@ class LocalPool:
             self.tasks, self.events = self.ctx.Queue(), self.ctx.Queue()
         wid, self.next_wid = self.next_wid, self.next_wid + 1
         p = self.ctx.Process(
-            target=_worker_main, args=(wid, self.tasks, self.events), daemon=True,
+            target=_worker_main, daemon=True,
+            args=(wid, self.tasks, self.events, max(1, (os.cpu_count() or 1) // self.jobs)),
             name=f"punkforge-worker-{wid}",
         )  # fmt: skip
         p.start()

@@ -45,6 +45,12 @@ def node_versions() -> dict[str, str]:
 
 def _train_task(job: GroupJob, data: TrainData) -> Iterator[Any]:
     """The Ray task: one group's items, as they happen."""
+    import os
+
+    from punkforge.train.model import INTER_OP_ENV
+
+    # one CPU per task: its share of the node for independent ops (never changes results)
+    os.environ.setdefault(INTER_OP_ENV, "1")
     yield from group_events(job, data)
 
 

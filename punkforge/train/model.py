@@ -43,19 +43,34 @@ def keras_module() -> Any:
     return keras
 
 
-# TensorFlow threads per process that trains or devolves, whatever `--jobs` is:
-# float sums depend on how an op splits its work across threads (measured: the
-# weights after 2 epochs differ between 1 and 2 intra-op threads), so a fixed
-# count is what makes every mode give the same pixels. Parallelism comes from
-# running training groups side by side (`--jobs`, Ray), not from threads.
-THREADS = 1
+# TensorFlow's intra-op threads (how one op splits its work) are fixed, whatever
+# `--jobs` is: float sums depend on that split (measured: the weights after 2
+# epochs differ between 1 and 2 intra-op threads), so a fixed count is what
+# makes every mode give the same pixels. Inter-op threads (how many independent
+# ops run at once) never change a result, only speed: each process takes its
+# share of the cores, all of them in a plain `--jobs 1` run (3.0 s/epoch with 2
+# intra-op threads, 4.8 s with 1 and 1 inter-op, 4.1 s with 1 and 2 inter-op on
+# the default recipe, 2-core machine: bench/train_speed.py). Parallelism beyond
+# that comes from running training groups side by side (`--jobs`, Ray).
+INTRA_OP_THREADS = 1
+INTER_OP_ENV = "PUNKFORGE_INTER_OP_THREADS"  # set by the pool that starts a worker
+
+
+def inter_op_threads() -> int:
+    """This process's share of the cores for independent ops (never changes results)."""
+    import os
+
+    try:
+        return max(1, int(os.environ[INTER_OP_ENV]))
+    except (KeyError, ValueError):
+        return max(1, os.cpu_count() or 1)
 
 
 def _configure_tensorflow(tf: Any) -> None:
     """Pin the thread pools and share GPUs (memory growth) before TensorFlow starts."""
     try:
-        tf.config.threading.set_intra_op_parallelism_threads(THREADS)
-        tf.config.threading.set_inter_op_parallelism_threads(THREADS)
+        tf.config.threading.set_intra_op_parallelism_threads(INTRA_OP_THREADS)
+        tf.config.threading.set_inter_op_parallelism_threads(inter_op_threads())
     except RuntimeError:  # already initialised by the embedding program: leave it
         pass
     for gpu in tf.config.list_physical_devices("GPU"):
