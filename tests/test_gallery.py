@@ -290,9 +290,19 @@ def test_nice_ticks_cover_the_range() -> None:
 
 
 def test_no_tensorflow(run: Path) -> None:
+    # In a fresh interpreter: earlier tests of the whole suite may have imported
+    # TensorFlow into this one. (`punkforge render` with TensorFlow blocked is
+    # tested end to end in test_e2e.)
+    import subprocess
     import sys
 
-    assert "tensorflow" not in sys.modules and "keras" not in sys.modules
+    code = (
+        "import sys, punkforge.gallery, punkforge.render, punkforge.run.runner, "
+        "punkforge.run.variant; "
+        "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
 
 
 def test_caption_ink_reads_short_hex_backgrounds() -> None:
