@@ -14,7 +14,7 @@ import pytest
 
 from punkforge import files, tree
 from punkforge.errors import RunError
-from punkforge.run.outputs import manifest_intact, run_lock, safe_child
+from punkforge.run.outputs import damaged, run_lock, safe_child
 
 
 def test_atomic_write_keeps_the_old_file_when_the_writer_fails(tmp_path: Path) -> None:
@@ -79,18 +79,18 @@ def test_safe_child_refuses_links_and_escapes(tmp_path: Path) -> None:
     assert safe_child(root, "wide") == root / "wide"
 
 
-def test_manifest_intact_notices_same_size_changes(tmp_path: Path) -> None:
+def test_damaged_notices_same_size_changes(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("hello")
     manifest = {"files": files.file_entries(tmp_path, [tmp_path / "a.txt"])}
     assert set(manifest["files"]["a.txt"]) == {"size", "sha256", "mtime_ns"}
-    assert manifest_intact(tmp_path, manifest)
+    assert not damaged(tmp_path, manifest)
     time.sleep(0.01)
     (tmp_path / "a.txt").write_text("hellO")  # same size, new content
-    assert not manifest_intact(tmp_path, manifest)
+    assert damaged(tmp_path, manifest) == {"a.txt"}
     (tmp_path / "a.txt").write_text("hello")  # same content, new mtime: re-hashed, fine
-    assert manifest_intact(tmp_path, manifest)
+    assert not damaged(tmp_path, manifest)
     (tmp_path / "a.txt").unlink()
-    assert not manifest_intact(tmp_path, manifest)
+    assert damaged(tmp_path, manifest) == {"a.txt"}
 
 
 def test_json_is_always_valid(tmp_path: Path) -> None:

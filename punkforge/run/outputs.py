@@ -47,10 +47,7 @@ def safe_child(root: Path, name: str) -> Path:
     """root/name, refusing anything that would land outside root (links included)."""
     child = root / name
     if child.is_symlink():
-        raise RunError(
-            f"{child} is a symbolic link; punkforge only writes inside {root}. "
-            "Remove the link (or choose another --out) and run again."
-        )
+        raise tree.link_error(child)
     resolved_root = root.resolve()
     if resolved_root not in child.resolve().parents:
         raise RunError(f"{child} would be outside {root}; refusing to write there.")
@@ -69,11 +66,6 @@ def damaged(folder: Path, manifest: dict[str, Any]) -> set[str]:
     if not isinstance(entries, dict):
         return {"manifest.json"}
     return files.damaged_entries(folder, entries)
-
-
-def manifest_intact(folder: Path, manifest: dict[str, Any]) -> bool:
-    """Every file the manifest lists is there with its recorded size and content."""
-    return not damaged(folder, manifest)
 
 
 def refuse_links(out: Path, variants: list[str]) -> None:

@@ -68,11 +68,6 @@ class RunReport:
     failures: list[str] = field(default_factory=list)
 
 
-def _plan(v: Variant, out: Path, fresh: bool) -> Plan:
-    """The variant's plan (`plan.plan_variant`, shared with --dry-run)."""
-    return plan_variant(v, out, fresh)
-
-
 def dry_run(
     rf: RecipeFile, out_root: Path, only: tuple[str, ...] = (), fresh: bool = False
 ) -> list[tuple[str, Plan]]:
@@ -80,7 +75,7 @@ def dry_run(
     selected = [v for v in rf.variants if not only or v.name in only]
     out = safe_child(out_root, rf.name)
     refuse_links(out, [v.name for v in selected])
-    return [(v.name, _plan(v, out, fresh)) for v in selected]
+    return [(v.name, plan_variant(v, out, fresh)) for v in selected]
 
 
 def run_recipe(
@@ -107,7 +102,7 @@ def run_recipe(
     decoded = _read_folders(selected, out)
     with run_lock(out), tree.output_tree(out):
         punks_cache = _folder_punks(selected, decoded)
-        plans = {v.name: _plan(v, out, fresh).action for v in selected}
+        plans = {v.name: plan_variant(v, out, fresh).action for v in selected}
         for v in selected:
             action = plans[v.name]
             if action in ("train", "devolve"):
