@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         z = np.load(folder / "devolved.npz")
         devolved, originals = z["devolved"], z["originals"]
         if args.palette:
-            from punkforge.render.art import paletted_devolved
+            from punkforge.rendering.art_images import paletted_devolved
 
             recipe = tomllib.loads((folder / "recipe.toml").read_text())
             devolved = paletted_devolved(recipe["render"]["palette"], folder, devolved, originals)

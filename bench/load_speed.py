@@ -33,8 +33,8 @@ CHILD = """
 import json, sys, time
 from pathlib import Path
 t0 = time.perf_counter()
-from punkforge.recipe import DataConfig
-from punkforge.train import images
+from punkforge.recipe.sections import DataConfig
+from punkforge.data import folder_images as images
 cfg = DataConfig(source=sys.argv[1], color="rgba")
 mode, cache = sys.argv[2], Path(sys.argv[3])
 t1 = time.perf_counter()

@@ -35,17 +35,15 @@ from PIL import Image, ImageDraw, ImageFont
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from punkforge.recipe import GifConfig, PosterConfig  # noqa: E402
-from punkforge.render import (  # noqa: E402
-    encode,
-    font,
-    gif,
-    make_gif_frames,
-    make_poster,
-    pdf,
-    plot,
-    tiff,
-)
+from punkforge.recipe.sections import GifConfig, PosterConfig  # noqa: E402
+from punkforge.rendering import animation as gif  # noqa: E402
+from punkforge.rendering import loss_plot as plot  # noqa: E402
+from punkforge.rendering import pdf_writer as pdf  # noqa: E402
+from punkforge.rendering import pixel_font as font  # noqa: E402
+from punkforge.rendering import png_codec as encode  # noqa: E402
+from punkforge.rendering import tiff_writer as tiff  # noqa: E402
+from punkforge.rendering.animation import make_gif_frames  # noqa: E402
+from punkforge.rendering.poster import make_poster  # noqa: E402
 
 PLOT_MPL = r"""
 import sys, time

@@ -62,15 +62,10 @@ def make_data(color: str, path: Path) -> None:
 
 
 def run_punkforge(data: dict, out: Path) -> None:
-    from punkforge.recipe import GifConfig, PosterConfig, SeriesConfig
-    from punkforge.render import (
-        make_gif_frames,
-        make_poster,
-        poster_caption,
-        save_gif,
-        save_poster,
-        save_series,
-    )
+    from punkforge.recipe.sections import GifConfig, PosterConfig, SeriesConfig
+    from punkforge.rendering.animation import make_gif_frames, save_gif
+    from punkforge.rendering.poster import make_poster, poster_caption, save_poster
+    from punkforge.rendering.series import save_series
 
     cfg = PosterConfig(**POSTER)
     image = make_poster(
@@ -90,8 +85,8 @@ def run_pillow(data: dict, out: Path) -> None:
     """The straightforward way: Pillow images, resize NEAREST, paste, save with defaults."""
     from PIL import Image, ImageCms, ImageDraw
 
-    from punkforge.recipe import PosterConfig
-    from punkforge.render import poster_geometry
+    from punkforge.recipe.sections import PosterConfig
+    from punkforge.rendering.poster import poster_geometry
 
     icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
     mode = {1: "L", 3: "RGB", 4: "RGBA"}[data["dev"].shape[-1]]

@@ -51,8 +51,8 @@ def main() -> None:
     ap.add_argument("--seed-script", type=Path, help="the seed post's pipeline (anchor)")
     args = ap.parse_args()
 
-    from punkforge.recipe.load import load_recipe
-    from punkforge.train.store import training_key
+    from punkforge.recipe.loader import load_recipe
+    from punkforge.training.store import training_key
 
     rf = load_recipe(Path(args.recipe), args.set)
     n_variants = len(rf.variants)

@@ -39,10 +39,10 @@ PUNKFORGE_CHILD = r"""
 import json, sys, time, tempfile
 from pathlib import Path
 t0 = time.perf_counter()
-from punkforge.recipe.load import load_recipe
-from punkforge.train.data import load_punks
-from punkforge.train.worker import train_store
-from punkforge.train.model import keras_module
+from punkforge.recipe.loader import load_recipe
+from punkforge.data.cpunks import load_punks
+from punkforge.training.worker import train_store
+from punkforge.training.autoencoder import keras_module
 keras_module()
 import_s = time.perf_counter() - t0
 epochs = int(sys.argv[1])

@@ -8,19 +8,20 @@ The Python API, for notebooks and scripts::
     result.variants["base"].poster                     # Path to poster.png
     punkforge.render("outputs/devolved-punks", sets={"render.poster.layout": "pairs"})
 
-The package is split by stage, imports flowing one way: recipe -> train ->
-render -> gallery -> run, with `api` and `cli` on top. The API names below are
-imported on first use (`punkforge.run` and `punkforge.render` are also the
-stage packages of those names, which, called, are `punkforge.api.run` and
-`punkforge.api.render`), so `import punkforge` stays fast and never imports
+Packages are nouns and the API's verbs are plain functions of `punkforge.api`
+(`run`, `render`, `load_recipe`). Imports flow one way, from `cli` and `api`
+down through `pipeline`, `gallery`, `rendering`, `training`, `data` and
+`recipe` to the shared helpers (docs/architecture.md). The names below are
+imported on first use, so `import punkforge` stays fast and never imports
 TensorFlow (only training does).
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.2.0"
+from punkforge.version import __version__
 
 __all__ = [
     "PunkforgeError",
@@ -37,12 +38,21 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from punkforge.api import RunResult, VariantResult, VariantsFailed, load_recipe, render, run
+    from punkforge.api import (
+        RunResult,
+        VariantResult,
+        VariantsFailed,
+        load_recipe,
+        render,
+        run,
+    )
     from punkforge.errors import PunkforgeError, RecipeError, RunError
     from punkforge.recipe.starter import examples
 
 _HOMES = {
     "load_recipe": "punkforge.api",
+    "run": "punkforge.api",
+    "render": "punkforge.api",
     "RunResult": "punkforge.api",
     "VariantResult": "punkforge.api",
     "VariantsFailed": "punkforge.api",
@@ -55,13 +65,11 @@ _HOMES = {
 
 def __getattr__(name: str) -> Any:
     # PEP 562: the API is imported when first touched, not by `import punkforge`.
-    import importlib
-
-    if name in ("run", "render"):
-        # the stage packages of these names forward calls to punkforge.api (see _alias)
-        return importlib.import_module(f"punkforge.{name}")
+    # No subpackage is called `run` or `render`, so importing one never replaces a verb.
     if name in _HOMES:
-        return getattr(importlib.import_module(_HOMES[name]), name)
+        value = getattr(importlib.import_module(_HOMES[name]), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'punkforge' has no attribute {name!r}")
 
 

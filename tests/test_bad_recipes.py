@@ -29,7 +29,7 @@ from typer.testing import CliRunner
 
 from punkforge.cli import app
 from punkforge.errors import RecipeError
-from punkforge.recipe.load import load_recipe
+from punkforge.recipe.loader import load_recipe
 
 MARK = "# <- error"
 

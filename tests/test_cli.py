@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from punkforge import __version__
 from punkforge.cli import app
-from punkforge.recipe.load import load_recipe
+from punkforge.recipe.loader import load_recipe
 from punkforge.recipe.schema import recipe_schema
 
 COMMANDS = ["run", "validate", "list", "render", "schema", "new"]

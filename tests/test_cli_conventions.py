@@ -14,7 +14,7 @@ from conftest import ROOT
 from typer.testing import CliRunner
 
 from punkforge.cli import _open_in_browser, app
-from punkforge.recipe.load import load_recipe
+from punkforge.recipe.loader import load_recipe
 from punkforge.recipe.starter import examples
 
 runner = CliRunner()

@@ -15,13 +15,13 @@ import pytest
 from conftest import run_cli, write_recipe
 from PIL import Image
 
+from punkforge.data import folder_images as images
+from punkforge.data import folder_scan as folder_mod
 from punkforge.errors import RecipeError
-from punkforge.recipe import DataConfig, PosterConfig, SeriesConfig
-from punkforge.recipe.load import load_recipe
+from punkforge.recipe.loader import load_recipe
+from punkforge.recipe.sections import DataConfig, PosterConfig, SeriesConfig
 from punkforge.recipe.shapes import network_shapes
-from punkforge.train import folder as folder_mod
-from punkforge.train import images
-from punkforge.train.store import training_key
+from punkforge.training.store import training_key
 
 
 def sprite(h: int, w: int, seed: int = 0) -> np.ndarray:
@@ -64,7 +64,7 @@ def test_rgba_values_and_transparent_is_zero(tmp_path: Path) -> None:
     arr = sprite(13, 17, 5)
     for name in ("a", "b", "c"):
         save(tmp_path / "i" / f"{name}.png", arr)
-    rgba, ids = images.load_rgba(cfg(tmp_path / "i"), None)
+    rgba, ids = images.load_folder_rgba(cfg(tmp_path / "i"), None)
     want = arr.copy()
     want[want[..., 3] == 0] = 0
     assert ids == ["a", "b", "c"] and np.array_equal(rgba[0], want)
@@ -94,7 +94,7 @@ def test_palette_with_transparency_la_gif_jpeg_bmp_webp(tmp_path: Path) -> None:
     save(d / "photo.JPEG", np.full((12, 10, 3), 128, np.uint8), quality=95)
     save(d / "b.bmp", np.full((12, 10, 3), 7, np.uint8))
     save(d / "w.webp", sprite(12, 10), lossless=True)
-    rgba, ids = images.load_rgba(cfg(d), None)
+    rgba, ids = images.load_folder_rgba(cfg(d), None)
     got = dict(zip(ids, rgba, strict=True))
     assert sorted(ids) == ["anim", "b", "la", "pal", "photo", "w"]
     assert tuple(got["pal"][5, 5]) == (255, 0, 0, 255) and tuple(got["pal"][0, 0]) == (0, 0, 0, 0)
@@ -155,21 +155,21 @@ def test_each_fit_gives_the_data_size(tmp_path: Path) -> None:
     src = mixed(tmp_path / "m")
     b = sprite(12, 16, 2)
     b[b[..., 3] == 0] = 0
-    rgba, ids = images.load_rgba(cfg(src, fit="pad"), None)
+    rgba, ids = images.load_folder_rgba(cfg(src, fit="pad"), None)
     assert rgba.shape == (4, 12, 16, 4)
     assert np.array_equal(rgba[ids.index("b")], b)
     assert rgba[ids.index("a"), 0, 0, 3] == 0  # padding is transparent
     a = sprite(10, 10, 1)
     a[a[..., 3] == 0] = 0
     assert np.array_equal(rgba[ids.index("a"), 1:11, 3:13], a)  # centred
-    rgba, _ = images.load_rgba(cfg(src, fit="crop"), None)
+    rgba, _ = images.load_folder_rgba(cfg(src, fit="crop"), None)
     assert rgba.shape == (4, 10, 10, 4)
     assert np.array_equal(rgba[ids.index("b")], b[1:11, 3:13])
-    rgba, _ = images.load_rgba(cfg(src, fit="nearest"), None)
+    rgba, _ = images.load_folder_rgba(cfg(src, fit="nearest"), None)
     assert rgba.shape == (4, 10, 10, 4)  # the most common size
     colours = {tuple(x) for x in b.reshape(-1, 4)}
     assert {tuple(x) for x in rgba[ids.index("b")].reshape(-1, 4)} <= colours  # never smoothed
-    rgba, _ = images.load_rgba(cfg(src, fit="nearest", size=(20, 32)), None)
+    rgba, _ = images.load_folder_rgba(cfg(src, fit="nearest", size=(20, 32)), None)
     assert rgba.shape == (4, 20, 32, 4)
 
 
@@ -237,7 +237,7 @@ def test_cache_hit_miss_and_invalidation(tmp_path: Path, monkeypatch: pytest.Mon
     src = make_folder(tmp_path / "c", 6)
     before = sorted(p.name for p in src.iterdir())
     cache = tmp_path / "out" / ".cache"
-    first, _ = images.load_rgba(cfg(src), cache)
+    first, _ = images.load_folder_rgba(cfg(src), cache)
     assert len(list(cache.glob("images-*.npz"))) == 1
     assert sorted(p.name for p in src.iterdir()) == before  # nothing written into the folder
 
@@ -245,14 +245,14 @@ def test_cache_hit_miss_and_invalidation(tmp_path: Path, monkeypatch: pytest.Mon
         raise AssertionError("decoded despite a valid cache")
 
     monkeypatch.setattr(images, "decode", boom)
-    again, _ = images.load_rgba(cfg(src), cache)  # a hit: nothing decoded
+    again, _ = images.load_folder_rgba(cfg(src), cache)  # a hit: nothing decoded
     assert np.array_equal(first, again)
     monkeypatch.undo()
     save(src / "img-02.png", sprite(13, 17, 99))  # a changed file: a miss
     os.utime(src / "img-02.png", ns=(1, 1))
-    changed, _ = images.load_rgba(cfg(src), cache)
+    changed, _ = images.load_folder_rgba(cfg(src), cache)
     assert not np.array_equal(first, changed)
-    other, _ = images.load_rgba(cfg(src, fit="pad", size=(16, 20)), cache)  # other options
+    other, _ = images.load_folder_rgba(cfg(src, fit="pad", size=(16, 20)), cache)  # other options
     assert other.shape[1:3] == (16, 20) and len(list(cache.glob("images-*.npz"))) == 2
 
 
@@ -363,39 +363,44 @@ def test_bad_folder_or_network_exits_2_and_writes_nothing(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize("size", [(13, 17), (8, 8), (256, 40)])
 def test_poster_series_gif_sheet_at_other_sizes(tmp_path: Path, size: tuple[int, int]) -> None:
-    from punkforge import render
-    from punkforge.recipe import GifConfig
+    from punkforge.recipe.limits import pair_gap, poster_geometry
+    from punkforge.recipe.sections import GifConfig
+    from punkforge.rendering.animation import make_gif_frames
+    from punkforge.rendering.compositing import to_rgb
+    from punkforge.rendering.poster import make_poster
+    from punkforge.rendering.series import make_series_image, save_series
+    from punkforge.rendering.variants_sheet import make_variants_sheet, sheet_scale
 
     h, w = size
     dev = np.stack([sprite(h, w, i) for i in range(7)])
     orig = dev[::-1].copy()
     for layout in ("devolved", "pairs"):
         pc = PosterConfig(paper="A5", dpi=150, layout=layout, caption=True)
-        g = render.poster_geometry(7, pc, size)
-        page = render.make_poster(dev, orig, pc, "caption")
+        g = poster_geometry(7, pc, size)
+        page = make_poster(dev, orig, pc, "caption")
         assert page.shape == (g.height, g.width, 3)
-        tw = (2 * w + render.compose.pair_gap(size) if layout == "pairs" else w) * g.scale
+        tw = (2 * w + pair_gap(size) if layout == "pairs" else w) * g.scale
         assert (g.tile_width, g.tile_height) == (tw, h * g.scale)
         x, y = g.tile_origin(6)
         assert x + g.tile_width <= g.width - g.margin and y + g.tile_height <= g.height
         if layout == "devolved":  # tile 0 is devolved[0], scaled exactly
             x0, y0 = g.tile_origin(0)
             tile = page[y0 : y0 + g.tile_height : g.scale, x0 : x0 + g.tile_width : g.scale]
-            assert np.array_equal(tile, render.to_rgb(dev[0], (255, 255, 255)))
-    img = render.make_series_image(dev[0], orig[0], SeriesConfig(scale=3, layout="pairs"), "#000")
-    assert img.shape == (3 * h, 3 * (2 * w + render.compose.pair_gap(size)), 3)
+            assert np.array_equal(tile, to_rgb(dev[0], (255, 255, 255)))
+    img = make_series_image(dev[0], orig[0], SeriesConfig(scale=3, layout="pairs"), "#000")
+    assert img.shape == (3 * h, 3 * (2 * w + pair_gap(size)), 3)
     ids = np.array([f"s{i}" for i in range(7)])
-    paths = render.save_series(dev, None, ids, tmp_path / "series", SeriesConfig(scale=2), "#000")
+    paths = save_series(dev, None, ids, tmp_path / "series", SeriesConfig(scale=2), "#000")
     assert paths[0].name == "s0.png" and Image.open(paths[0]).size == (2 * w, 2 * h)
-    frames = render.make_gif_frames(dev[None], [1], 1, GifConfig(scale=1), "#000")
+    frames = make_gif_frames(dev[None], [1], 1, GifConfig(scale=1), "#000")
     assert frames[0].shape[1] >= w and frames[0].ndim == 3
-    sheet = render.make_variants_sheet(orig[:3], [("v", dev[:3])], "#fff")
-    s = render.sheets.sheet_scale(size)
+    sheet = make_variants_sheet(orig[:3], [("v", dev[:3])], "#fff")
+    s = sheet_scale(size)
     assert sheet.shape[0] >= 2 * h * s and sheet.shape[1] >= 3 * w * s
 
 
 def test_gif_grid_keeps_tall_tiles_near_square() -> None:
-    from punkforge.render.compose import grid_shape
+    from punkforge.recipe.limits import grid_shape
 
     assert grid_shape(64) == (8, 8)
     cols, rows = grid_shape(48, 28 / 20)
@@ -404,7 +409,7 @@ def test_gif_grid_keeps_tall_tiles_near_square() -> None:
 
 
 def test_series_names() -> None:
-    from punkforge.render import series_name
+    from punkforge.rendering.series import series_name
 
     assert series_name(9000) == "punk-9000.png"
     assert series_name(np.int64(9001)) == "punk-9001.png"

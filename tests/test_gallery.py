@@ -16,10 +16,16 @@ from urllib.parse import unquote, urlsplit
 import numpy as np
 import pytest
 
-from punkforge import files, gallery
-from punkforge.recipe.load import loads_recipe
-from punkforge.render.encode import read_image
-from punkforge.run import runner, variant
+from punkforge import files
+from punkforge.gallery.charts import nice_ticks
+from punkforge.gallery.figures import extra_figures
+from punkforge.gallery.formatting import fmt_loss, fmt_seconds
+from punkforge.gallery.pages import SHEET_UNIT, root_title, write_recipe_index, write_root_index
+from punkforge.gallery.thumbnails import THUMB, thumb_factor, write_poster_thumb
+from punkforge.pipeline import runner
+from punkforge.pipeline import variant_folder as variant
+from punkforge.recipe.loader import loads_recipe
+from punkforge.rendering.png_codec import read_image
 
 HOSTILE = "<script>alert(1)</script>"
 RECIPE = f"""
@@ -184,7 +190,7 @@ def test_recipe_page_shows_every_variant_with_its_files(run: Path) -> None:
     gif = p.all("img", src="base/progress.gif")[0]
     assert "px" in gif["class"] and gif["data-u"] == "1"
     sheet = p.all("img", src="variants.png")[0]
-    assert sheet["data-u"] == str(gallery.SHEET_UNIT)
+    assert sheet["data-u"] == str(SHEET_UNIT)
     assert "data-u" not in p.all("img", src="base/poster-thumb.png")[0]
 
 
@@ -217,11 +223,11 @@ def test_figures_match_summary(run: Path) -> None:
     for name, i in zip(rows, range(0, len(shown), 5), strict=True):
         row = rows[name]
         assert dict(shown[i : i + 5]) == {
-            "val_loss": gallery.fmt_loss(row["val_loss"]),
-            "loss": gallery.fmt_loss(row["loss"]),
+            "val_loss": fmt_loss(row["val_loss"]),
+            "loss": fmt_loss(row["loss"]),
             "params": f"{row['params']:,}",
             "epochs": str(row["epochs"]),
-            "seconds": gallery.fmt_seconds(row["seconds"]),
+            "seconds": fmt_seconds(row["seconds"]),
         }
     assert rows["short"]["epochs"] == 2 and rows["base"]["epochs"] == 3
     # the leaderboard ranks by val_loss: wide is best
@@ -248,9 +254,9 @@ def test_root_index_lists_recipes(run: Path) -> None:
 
 def test_poster_thumb_is_small_crisp_and_in_the_manifest(run: Path) -> None:
     folder = run / "base"
-    poster, thumb = read_image(folder / "poster.png"), read_image(folder / gallery.THUMB)
+    poster, thumb = read_image(folder / "poster.png"), read_image(folder / THUMB)
     assert thumb.shape[1] <= poster.shape[1]
-    assert gallery.THUMB in json.loads((folder / "manifest.json").read_text())["files"]
+    assert THUMB in json.loads((folder / "manifest.json").read_text())["files"]
     series = (folder / "series" / "index.html").read_text(encoding="utf-8")
     assert series.count("<img") == 6 and 'href="punk-9005.png"' in series
 
@@ -266,7 +272,7 @@ def test_poster_thumb_is_small_crisp_and_in_the_manifest(run: Path) -> None:
     ],
 )
 def test_thumb_factor(width: int, scale: int, expected: tuple[int, bool]) -> None:
-    assert gallery.thumb_factor(width, scale) == expected
+    assert thumb_factor(width, scale) == expected
 
 
 def test_thumb_keeps_punk_pixels_whole(tmp_path: Path) -> None:
@@ -275,8 +281,8 @@ def test_thumb_keeps_punk_pixels_whole(tmp_path: Path) -> None:
     punk = np.random.default_rng(0).integers(0, 256, (24, 24, 3), dtype=np.uint8)
     poster = np.full((200, 2406, 3), 255, np.uint8)
     poster[y0 : y0 + 24 * scale, x0 : x0 + 24 * scale] = punk.repeat(scale, 0).repeat(scale, 1)
-    assert gallery.thumb_factor(poster.shape[1], scale) == (4, True)
-    gallery.write_poster_thumb(poster, (x0, y0), scale, tmp_path / "t.png")
+    assert thumb_factor(poster.shape[1], scale) == (4, True)
+    write_poster_thumb(poster, (x0, y0), scale, tmp_path / "t.png")
     thumb = read_image(tmp_path / "t.png")
     assert thumb.shape[1] == (2406 - x0 % 4) // 4
     gx, gy = x0 // 4, y0 // 4
@@ -284,7 +290,7 @@ def test_thumb_keeps_punk_pixels_whole(tmp_path: Path) -> None:
 
 
 def test_nice_ticks_cover_the_range() -> None:
-    ticks = gallery.nice_ticks(0.1525, 0.69, 6)
+    ticks = nice_ticks(0.1525, 0.69, 6)
     assert ticks[0] <= 0.1525 and ticks[-1] >= 0.69
     assert ticks == [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]
 
@@ -297,8 +303,8 @@ def test_no_tensorflow(run: Path) -> None:
     import sys
 
     code = (
-        "import sys, punkforge.gallery, punkforge.render, punkforge.run.runner, "
-        "punkforge.run.variant; "
+        "import sys, punkforge.gallery, punkforge.rendering, punkforge.pipeline.runner, "
+        "punkforge.pipeline.variant_folder; "
         "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules"
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -385,16 +391,16 @@ def test_root_title_comes_from_the_recipes(run: Path, solo: Path) -> None:
     assert "Devolved punks" not in text
     solo_root = (solo.parent / "index.html").read_text(encoding="utf-8")
     assert "<h1>Solo &amp; &lt;b&gt;Punks&lt;/b&gt;</h1>" in solo_root
-    assert gallery.root_title([]) == "punkforge"
-    assert gallery.root_title(["A", "B"]) == "A \u00b7 B"
-    assert gallery.root_title(list("ABCDE")) == "A \u00b7 B \u00b7 C + 2 more"
+    assert root_title([]) == "punkforge"
+    assert root_title(["A", "B"]) == "A \u00b7 B"
+    assert root_title(list("ABCDE")) == "A \u00b7 B \u00b7 C + 2 more"
 
 
 def test_root_title_joins_every_recipe(tmp_path: Path) -> None:
     for name, title in (("one", "First Light"), ("two", "Second <Wind>")):
         files.write_json(tmp_path / name / "summary.json", {"title": title, "variants": {}})
     files.write_json(tmp_path / "three" / "summary.json", {"variants": {}})  # no title: its name
-    text = gallery.write_root_index(tmp_path).read_text(encoding="utf-8")
+    text = write_root_index(tmp_path).read_text(encoding="utf-8")
     assert "<h1>First Light \u00b7 three \u00b7 Second &lt;Wind&gt;</h1>" in text
 
 
@@ -426,15 +432,15 @@ def test_extra_art_from_the_manifest_appears_on_its_card(run: Path, tmp_path: Pa
     manifest["files"]["morph-gone.gif"] = {"size": 1, "sha256": ""}  # listed but deleted
     files.write_json(base / "manifest.json", manifest)
 
-    assert [f.path for f in gallery.extra_figures(base)] == [
+    assert [f.path for f in extra_figures(base)] == [
         hostile,
         "morph-9000-9001.gif",
         "feedback.png",
     ]
     rf = loads_recipe(RECIPE, "recipes/fake-run.toml")
     summary = json.loads((out / "summary.json").read_text())
-    page = gallery.write_recipe_index(rf, out, list(rf.variants), summary)
-    gallery.write_root_index(tmp_path)
+    page = write_recipe_index(rf, out, list(rf.variants), summary)
+    write_root_index(tmp_path)
     text = page.read_text(encoding="utf-8")
     links = _links_resolve(page)
     assert "base/morph-9000-9001.gif" in links and "base/feedback.png" in links
@@ -449,7 +455,7 @@ def test_extra_art_from_the_manifest_appears_on_its_card(run: Path, tmp_path: Pa
 
 
 def test_every_template_autoescapes() -> None:
-    from punkforge.gallery import jinja
+    from punkforge.gallery import templating as jinja
 
     env = jinja.environment()
     names = [n for n in env.list_templates() if n.endswith(".html.j2")]

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from punkforge import files, tree
+from punkforge import files, tree_guard
 from punkforge.errors import RunError
-from punkforge.run.outputs import damaged, run_lock, safe_child
+from punkforge.pipeline.output_folder import damaged, run_lock, safe_child
 
 
 def test_atomic_write_keeps_the_old_file_when_the_writer_fails(tmp_path: Path) -> None:
@@ -41,19 +41,19 @@ def test_only_journaled_temporaries_are_removed(tmp_path: Path) -> None:
     users.write_bytes(b"u")
     killed = subprocess.run(
         [sys.executable, "-c",
-         "import os, sys; from pathlib import Path; from punkforge import files, tree\n"
+         "import os, sys; from pathlib import Path; from punkforge import files, tree_guard\n"
          "root = Path(sys.argv[1])\n"
-         "with tree.output_tree(root), files.atomic_path(root / 'v' / 'poster.png') as tmp:\n"
+         "with tree_guard.output_tree(root), files.atomic_path(root / 'v' / 'poster.png') as tmp:\n"
          "    tmp.write_bytes(b'half'); print(tmp.name, flush=True); os._exit(9)",
          str(tmp_path)],
         capture_output=True, text=True,
     )  # fmt: skip
     tmp = tmp_path / "v" / killed.stdout.strip()
     assert killed.returncode == 9 and tmp.exists()
-    assert (tmp_path / tree.JOURNAL).read_text().strip() == f"v/{tmp.name}"
-    with tree.output_tree(tmp_path):  # the next command, of any kind
+    assert (tmp_path / tree_guard.JOURNAL).read_text().strip() == f"v/{tmp.name}"
+    with tree_guard.output_tree(tmp_path):  # the next command, of any kind
         pass
-    assert not tmp.exists() and not (tmp_path / tree.JOURNAL).exists()
+    assert not tmp.exists() and not (tmp_path / tree_guard.JOURNAL).exists()
     assert users.read_bytes() == b"u"
 
 
@@ -118,7 +118,7 @@ def test_history_from_the_store_takes_null_val_loss(tmp_path: Path) -> None:
 def test_run_lock_refuses_a_second_holder_and_frees_on_death(tmp_path: Path) -> None:
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys, time; from pathlib import Path; from punkforge.run.outputs import run_lock\n"
+         "import sys, time; from pathlib import Path; from punkforge.pipeline.output_folder import run_lock\n"
          "with run_lock(Path(sys.argv[1])):\n    print('locked', flush=True); time.sleep(60)",
          str(tmp_path)],
         stdout=subprocess.PIPE, text=True,

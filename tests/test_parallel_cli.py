@@ -13,10 +13,10 @@ from conftest import ROOT, run_cli
 from test_store import result
 
 from punkforge.errors import PunkforgeError, RunError
-from punkforge.recipe.load import load_recipe
-from punkforge.run.parallel import InProcessPool, LocalPool, open_pool, parse_jobs
-from punkforge.run.runner import _collect_garbage
-from punkforge.train.store import StoreState, commit_epoch, training_key
+from punkforge.pipeline.pools import InProcessPool, LocalPool, open_pool, parse_jobs
+from punkforge.pipeline.runner import _collect_garbage
+from punkforge.recipe.loader import load_recipe
+from punkforge.training.store import StoreState, commit_epoch, training_key
 
 RECIPE = 'name = "p"\n[data]\ntrain_limit = 200\ntest_limit = 8\n[render]\nsample = 4\n'
 

@@ -13,8 +13,9 @@ from conftest import MINIMAL, RECIPES, write_recipe
 from pydantic import BaseModel, ValidationError
 
 from punkforge.errors import RecipeError
-from punkforge.recipe import NAME_RE, Layer, OutputLayer, Recipe, paper, to_dict
-from punkforge.recipe.load import (
+from punkforge.pipeline.output_folder import resolved_toml
+from punkforge.recipe import paper
+from punkforge.recipe.loader import (
     RecipeFile,
     deep_merge,
     load_recipe,
@@ -22,8 +23,9 @@ from punkforge.recipe.load import (
     parse_key,
     parse_set,
 )
+from punkforge.recipe.plain_dicts import to_dict
+from punkforge.recipe.sections import NAME_RE, Layer, OutputLayer, Recipe
 from punkforge.recipe.shapes import count_params
-from punkforge.run.outputs import resolved_toml
 
 # The format's reference example recipe, verbatim (every key, variants and a sweep).
 SPEC_EXAMPLE = """\

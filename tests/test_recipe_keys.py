@@ -14,17 +14,11 @@ import pytest
 from conftest import MINIMAL, write_recipe
 
 from punkforge.errors import RecipeError
-from punkforge.recipe import (
-    ArtConfig,
-    Bend,
-    DataConfig,
-    Recipe,
-    predict_dict,
-    to_dict,
-    training_dict,
-)
-from punkforge.recipe.load import RecipeFile, load_recipe, loads_recipe
-from punkforge.run.outputs import resolved_toml
+from punkforge.pipeline.output_folder import resolved_toml
+from punkforge.recipe.art_section import ArtConfig, Bend
+from punkforge.recipe.loader import RecipeFile, load_recipe, loads_recipe
+from punkforge.recipe.plain_dicts import predict_dict, to_dict, training_dict
+from punkforge.recipe.sections import DataConfig, Recipe
 
 
 def load(tmp_path: Path, text: str, sets: tuple[str, ...] = ()) -> RecipeFile:
@@ -324,12 +318,13 @@ def test_a_folder_recipe_in_python_resolves_against_the_working_folder(
 def test_the_documented_recipe_writes_every_key_at_its_default() -> None:
     from conftest import ROOT
 
-    from punkforge.recipe import leaf_keys
+    from punkforge.recipe.key_paths import leaf_keys
+    from punkforge.recipe.sections import Recipe
 
     path = ROOT / "recipes" / "devolved-punks.toml"
     documented = load_recipe(path).variants[0].recipe
     defaults = loads_recipe('name = "devolved-punks"\ntitle = "Devolved Punks"\n')
     assert documented == defaults.variants[0].recipe
     text = path.read_text(encoding="utf-8")
-    for key in leaf_keys():
+    for key in leaf_keys(Recipe):
         assert re.search(rf"(^|[{{ ]){key.rsplit('.', 1)[-1]} = ", text, re.M), key

@@ -12,27 +12,16 @@ import pytest
 from PIL import Image
 
 from punkforge.errors import PunkforgeError
-from punkforge.recipe import GifConfig, PosterConfig, SeriesConfig
-from punkforge.render import (
-    check_poster,
-    draw_text,
-    make_gif_frames,
-    make_loss_plot,
-    make_poster,
-    make_series_image,
-    make_variants_sheet,
-    poster_caption,
-    poster_geometry,
-    read_image,
-    save_gif,
-    save_png,
-    save_series,
-    select_epochs,
-    text_size,
-    to_rgb,
-)
-from punkforge.render.compose import PAIR_GAP
-from punkforge.render.font import _GLYPHS
+from punkforge.recipe.limits import PAIR_GAP, check_poster
+from punkforge.recipe.sections import GifConfig, PosterConfig, SeriesConfig
+from punkforge.rendering.animation import make_gif_frames, save_gif, select_epochs
+from punkforge.rendering.compositing import to_rgb
+from punkforge.rendering.loss_plot import make_loss_plot
+from punkforge.rendering.pixel_font import _GLYPHS, draw_text, text_size
+from punkforge.rendering.png_codec import read_image, save_png
+from punkforge.rendering.poster import make_poster, poster_caption, poster_geometry
+from punkforge.rendering.series import make_series_image, save_series
+from punkforge.rendering.variants_sheet import make_variants_sheet
 
 WHITE, BLACK = (255, 255, 255), (0, 0, 0)
 
@@ -459,7 +448,7 @@ def test_save_png_dpi_and_reading_big_images(tmp_path, monkeypatch):
 
 def test_render_never_imports_tensorflow():
     code = (
-        "import punkforge.render, sys; "
+        "import punkforge.rendering, sys; "
         "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent)

@@ -10,17 +10,10 @@ import pytest
 import tifffile
 from PIL import Image
 
-from punkforge.recipe import PosterConfig
-from punkforge.render import (
-    make_poster,
-    poster_geometry,
-    read_image,
-    save_png,
-    save_poster,
-    srgb_icc,
-    tiff,
-)
-from punkforge.render.encode import deflate_rows
+from punkforge.recipe.sections import PosterConfig
+from punkforge.rendering import tiff_writer as tiff
+from punkforge.rendering.png_codec import deflate_rows, read_image, save_png, srgb_icc
+from punkforge.rendering.poster import make_poster, poster_geometry, save_poster
 
 
 def unfilter_png_rows(data: bytes, width: int, height: int, channels: int = 3) -> np.ndarray:

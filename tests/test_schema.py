@@ -12,9 +12,9 @@ import pytest
 from conftest import RECIPES
 from test_recipe import SPEC_EXAMPLE
 
-from punkforge.recipe import Recipe
-from punkforge.recipe.load import leaf_keys
+from punkforge.recipe.key_paths import leaf_keys
 from punkforge.recipe.schema import recipe_schema
+from punkforge.recipe.sections import Recipe
 from punkforge.recipe.starter import starter_text
 
 TABLES = [

@@ -13,7 +13,7 @@ import random
 
 import pytest
 
-from punkforge.recipe import Layer, ModelConfig, OutputLayer
+from punkforge.recipe.sections import Layer, ModelConfig, OutputLayer
 from punkforge.recipe.shapes import (
     LayerShape,
     ShapeError,
@@ -23,7 +23,7 @@ from punkforge.recipe.shapes import (
     network_shapes,
     resolve_output_padding,
 )
-from punkforge.recipe.text import parse_key
+from punkforge.recipe.toml_source import parse_key
 
 
 def keras_conv(n: int, k: int, s: int, padding: str) -> int:
@@ -373,7 +373,7 @@ def test_shapes_at_other_sizes() -> None:
 @pytest.mark.slow
 def test_auto_output_padding_matches_keras_itself() -> None:
     """A few random "auto" networks built by Keras give back exactly the input size."""
-    from punkforge.train.model import keras_module
+    from punkforge.training.autoencoder import keras_module
 
     keras = keras_module()
     rng = random.Random(3)

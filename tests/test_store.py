@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from punkforge.errors import RunError
-from punkforge.train.store import (
+from punkforge.training.store import (
     STATE,
     EpochResult,
     StoreState,

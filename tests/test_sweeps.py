@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from punkforge.recipe.load import load_recipe
-from punkforge.train.store import training_key
+from punkforge.recipe.loader import load_recipe
+from punkforge.training.store import training_key
 
 pytestmark = pytest.mark.slow
 

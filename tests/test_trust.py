@@ -22,12 +22,13 @@ import numpy as np
 import pytest
 from conftest import ROOT, run_cli
 
-from punkforge import files, tree
+from punkforge import files, tree_guard
 from punkforge.errors import PunkforgeError, RecipeError
-from punkforge.recipe.load import load_recipe
-from punkforge.run import runner, variant
-from punkforge.run.outputs import damaged, read_manifest
-from punkforge.run.plan import plan_variant
+from punkforge.pipeline import runner
+from punkforge.pipeline import variant_folder as variant
+from punkforge.pipeline.output_folder import damaged, read_manifest
+from punkforge.pipeline.plan import plan_variant
+from punkforge.recipe.loader import load_recipe
 
 RECIPE = """
 name = "t"
@@ -84,7 +85,7 @@ def make_finished(tmp: Path, n: int = 6, scale: int = 2, paper: str = "A5") -> t
     rng = np.random.default_rng(0)
     originals = rng.integers(0, 256, (n, 24, 24, v.recipe.channels), dtype=np.uint8)
     devolved = (originals // 2 + 40).astype(np.uint8)
-    with tree.output_tree(outs / "t"):
+    with tree_guard.output_tree(outs / "t"):
         files.save_npz(
             folder / "devolved.npz", devolved=devolved, ids=np.arange(9000, 9000 + n),
             originals=originals,
@@ -361,7 +362,7 @@ def test_summary_and_manifest_are_strict_json(finished: tuple[Path, Path, Path])
     recipe, outs, _ = finished
     folder = outs / "t" / "base"
     rows = [{"epoch": e, "loss": 0.3, "val_loss": float("nan"), "seconds": 0.5} for e in (1, 2)]
-    with tree.output_tree(outs / "t"):
+    with tree_guard.output_tree(outs / "t"):
         files.write_history(folder, rows)
         variant.record_arrays(load_recipe(recipe, ()).variants[0], folder)
     assert not runner.render_only(load_recipe(recipe, ()), outs / "t", QuietUI()).failures
@@ -407,7 +408,7 @@ def test_render_interrupted_keeps_the_old_result_and_the_next_command_mends(
     old_manifest = (folder / "manifest.json").read_bytes()
     recipe.write_text(recipe.read_text().replace("scale = 6", "scale = 7"))  # render-only
     proc = _render_proc(recipe, outs)
-    _wait_for_journal(outs / "t" / tree.JOURNAL, moment, proc)
+    _wait_for_journal(outs / "t" / tree_guard.JOURNAL, moment, proc)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
     if sig == signal.SIGKILL:
@@ -419,7 +420,7 @@ def test_render_interrupted_keeps_the_old_result_and_the_next_command_mends(
     assert (folder / "manifest.json").read_bytes() == old_manifest  # replaced only last
     res = run_cli("render", recipe, "--out", outs, timeout=120)
     assert res.returncode == 0, res.stderr
-    assert not list(outs.rglob(".tmp-*")) and not (outs / "t" / tree.JOURNAL).exists()
+    assert not list(outs.rglob(".tmp-*")) and not (outs / "t" / tree_guard.JOURNAL).exists()
     m = read_manifest(folder)
     assert m is not None and not damaged(folder, m)
     assert plan_variant(load_recipe(recipe, ()).variants[0], outs / "t").action == "skip"

@@ -11,8 +11,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from punkforge.gallery.fmt import finite, fmt_loss
-from punkforge.render.plot import cover_ticks, nice_step
+from punkforge.gallery.formatting import finite, fmt_loss
+from punkforge.rendering.loss_plot import cover_ticks, nice_step
 
 # line colours of the variants, chosen to read on the dark page
 PALETTE = (

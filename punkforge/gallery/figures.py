@@ -15,7 +15,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from punkforge.gallery.jinja import href
+from punkforge.gallery.templating import href
 
 # (file name pattern, kind), in the order figures appear on a card. Files that
 # share a stem (morph-a-b.gif and morph-a-b.webp) make one figure: the first

@@ -17,12 +17,12 @@ from typing import Any
 from punkforge.files import read_history
 from punkforge.gallery import figures
 from punkforge.gallery.charts import PALETTE, Run, make_chart
-from punkforge.gallery.fmt import finite, fmt_int, fmt_loss, fmt_seconds, sort_value
-from punkforge.gallery.jinja import href, write_page
-from punkforge.gallery.thumbs import THUMB
-from punkforge.recipe import Layer, Recipe, Variant
-from punkforge.recipe.load import RecipeFile
+from punkforge.gallery.formatting import finite, fmt_int, fmt_loss, fmt_seconds, sort_value
+from punkforge.gallery.templating import href, write_page
+from punkforge.gallery.thumbnails import THUMB
+from punkforge.recipe.loader import RecipeFile
 from punkforge.recipe.paper import parse_color
+from punkforge.recipe.sections import Layer, Recipe, Variant
 
 SERIES_PAGE = "index.html"  # inside series/: every series image on one page
 SHEET_UNIT = 4  # px per punk pixel in variants.png at 24x24 (render.sheets.sheet_scale)
@@ -77,7 +77,7 @@ def _first(folder: Path, names: Iterable[str]) -> Path | None:
 
 def sheet_unit(summary: dict[str, Any]) -> int:
     """Px per image pixel in variants.png, from summary.json's data size (24x24 if absent)."""
-    from punkforge.render.sheets import sheet_scale
+    from punkforge.rendering.variants_sheet import sheet_scale
 
     size = summary.get("size")
     ok = isinstance(size, list) and len(size) == 2 and all(isinstance(x, int) for x in size)
@@ -97,8 +97,8 @@ def write_series_page(
     per image pixel, so a thousand of them cost one small page. Punk ids give
     'punk-<id>.png', a folder's file stems '<stem>.png' (`render.series_name`).
     """
-    from punkforge.render.compose import pair_gap
-    from punkforge.render.series import series_name
+    from punkforge.recipe.limits import pair_gap
+    from punkforge.rendering.series import series_name
 
     ph, pw = int(size[0]), int(size[1])
     w_src = 2 * pw + pair_gap((ph, pw)) if pairs else pw

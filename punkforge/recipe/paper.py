@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 import re
 
+from punkforge.errors import PunkforgeError
+
 MM_PER_IN = 25.4
 
 # ISO 216 A series, portrait, in millimetres.
@@ -27,6 +29,8 @@ _LEN_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(in|mm|cm)?\s*$", re.I)
 _COLOR_RE = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 
 _UNIT_IN = {"in": 1.0, "mm": 1.0 / MM_PER_IN, "cm": 10.0 / MM_PER_IN}
+
+RGB = tuple[int, int, int]
 
 
 def parse_paper(text: str) -> tuple[float, float]:
@@ -76,3 +80,14 @@ def trim_size_in(paper: str, orientation: str) -> tuple[float, float]:
     w, h = parse_paper(paper)
     short, long_ = min(w, h), max(w, h)
     return (short, long_) if orientation == "portrait" else (long_, short)
+
+
+def color_rgb(background: str | RGB) -> RGB:
+    """'#rrggbb' (or an (r, g, b) tuple) as an (r, g, b) tuple of ints."""
+    if isinstance(background, str):
+        try:
+            return parse_color(background)
+        except ValueError as err:
+            raise PunkforgeError(f"Background colour {background!r}: expected {err}.") from None
+    r, g, b = background
+    return int(r), int(g), int(b)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from punkforge.recipe.plain import leaf_keys
-from punkforge.recipe.types import NAME_RE, Recipe
+from punkforge.recipe.key_paths import leaf_keys
+from punkforge.recipe.sections import NAME_RE, Recipe
 
 
 def _inline(node: Any, defs: dict[str, Any]) -> Any:
@@ -55,7 +55,7 @@ def recipe_schema() -> dict[str, Any]:
     base["properties"]["sweep"] = {
         "description": 'a grid: dotted key (e.g. "train.epochs") -> list of values',
         "type": "object",
-        "propertyNames": {"enum": [k for k in leaf_keys() if k != "name"]},
+        "propertyNames": {"enum": [k for k in leaf_keys(Recipe) if k != "name"]},
         "additionalProperties": {"type": "array", "minItems": 1},
     }
     return {

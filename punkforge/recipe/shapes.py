@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from punkforge.recipe.types import Layer, ModelConfig
+    from punkforge.recipe.sections import Layer, ModelConfig
 
 SIZE = 24
 MAX_KERNEL = 24  # as types.MAX_KERNEL; a fix is only suggested within the recipe's limits

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from punkforge.errors import RecipeError
 from punkforge.files import write_text
-from punkforge.recipe import NAME_HELP, NAME_RE
+from punkforge.recipe.sections import NAME_HELP, NAME_RE
 
 TEMPLATE = """\
 # {name}: a punkforge recipe. Every key is optional except `name`; the values

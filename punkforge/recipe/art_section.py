@@ -1,0 +1,98 @@
+"""[art] as typed, frozen models: pictures made from the trained network when devolving.
+
+`ArtConfig` is the table; `Bend` one network-bending operation on a layer's
+output. Which layers exist and which test ids are valid depend on the rest of
+the recipe, so those are checked with it (`checks.check_art`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import ConfigDict, Field, Strict, model_validator
+
+from punkforge.recipe.value_types import Int, Morph, Number, Table, describe, named, problem
+
+BEND_OPS = ("scale", "ablate", "noise", "invert", "rotate")
+
+BEND_PARAM = {
+    "scale": "value",
+    "ablate": "channels",
+    "noise": "std",
+    "invert": "",
+    "rotate": "value",
+}
+BEND_EXAMPLE = {"value": "value = 1.5", "channels": "channels = [0, 3]", "std": "std = 0.1"}
+ROTATIONS = (90, 180, 270)
+
+
+class Bend(Table):
+    """One network-bending operation on a layer's output, at devolve time."""
+
+    TABLE: ClassVar[str] = 'a bend table like { layer = "decoder.1", op = "scale", value = 1.5 }'
+
+    layer: named(r"^(encoder|decoder)\.\d+$", '"encoder.<i>" or "decoder.<i>" (0-based)') = Field(
+        description="'encoder.<i>' or 'decoder.<i>' (0-based)", examples=["decoder.1"]
+    )
+    op: Literal[BEND_OPS] = Field(  # type: ignore[valid-type]
+        description="scale (value), ablate (channels), noise (std), invert, rotate (value)",
+        examples=["scale"],
+    )
+    value: Number | None = Field(None, description="scale: the factor; rotate: 90, 180 or 270")
+    channels: tuple[Annotated[int, Strict(), Field(ge=0)], ...] = Field(
+        (), description="ablate: the channels set to zero"
+    )
+    std: Number | None = Field(None, ge=0.0, description="noise: the standard deviation")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                {
+                    "if": {"properties": {"op": {"const": op}}},
+                    "then": {"required": [param]} if param else {},
+                }
+                for op, param in BEND_PARAM.items()
+            ]
+        }
+    )
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The op's parameter as written in TOML: {} or {"value": 1.5} etc."""
+        key = BEND_PARAM[self.op]
+        return (
+            {key: list(self.channels) if key == "channels" else getattr(self, key)} if key else {}
+        )
+
+    @model_validator(mode="after")
+    def _params(self) -> Bend:
+        need = BEND_PARAM[self.op]
+        for key in ("value", "channels", "std"):
+            if key in self.model_fields_set and key != need:
+                takes = f"only {need}" if need else "no parameters"
+                raise problem(f'op "{self.op}" takes {takes}; remove {key}.', key)
+        if need and (need not in self.model_fields_set or getattr(self, need) in (None, ())):
+            raise problem(
+                f'op "{self.op}" needs {need}, e.g. {{ layer = "{self.layer}", '
+                f'op = "{self.op}", {BEND_EXAMPLE[need]} }}.',
+                need,
+            )
+        if self.op == "rotate" and self.value not in ROTATIONS:
+            raise problem(
+                f'expected 90, 180 or 270 for op "rotate", found {describe(self.value)}.', "value"
+            )
+        return self
+
+
+class ArtConfig(Table):
+    """[art]: more pictures from the trained network, made when devolving."""
+
+    morph: Morph = Field(
+        (),
+        description="pairs [a, b] of test ids (file stems for folders); default none",
+    )
+    morph_steps: Int = Field(24, ge=2, le=240, description="frames of each morph")
+    feedback: Int = Field(
+        0, ge=0, le=64, description="N > 0: devolve the devolved images again, N generations"
+    )
+    bend: tuple[Bend, ...] = Field((), max_length=64, description="network bending at devolve time")

@@ -1,0 +1,192 @@
+"""Art from a trained network, drawn: palettes, morph GIFs and feedback strips.
+
+The devolve step (`punkforge.training.network_art`, the only part that needs the
+model) stores every array in the variant's `art.npz`; this module draws them
+with numpy and Pillow only, so `punkforge render` redraws every art piece
+without TensorFlow:
+
+    art.npz  art             the [art] table it was made for (JSON text)
+             source_colors   (K, 3) uint8, the training images' colours (K <= 256)
+             morph           (P, T, H, W, C) uint8, T frames for each of P pairs
+             morph_ids       (P, 2) str, the pairs' ids
+             feedback        (G, S, H, W, C) uint8, generations 1..G of the sample
+
+`check_art_budgets` refuses, before anything runs, quarter turns of
+non-square feature maps and art that would not fit in memory.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from punkforge import files
+from punkforge.errors import RunError
+from punkforge.recipe.limits import CAP_H, LABEL_SCALE, SHEET_GUTTER, SHEET_SCALE, morph_scale
+from punkforge.recipe.plain_dicts import to_dict
+from punkforge.recipe.sections import Recipe, Variant
+from punkforge.rendering.animation import make_gif_frames, save_gif
+from punkforge.rendering.compositing import color_rgb, contrast_color, to_rgb, upscale
+from punkforge.rendering.palette import image_colors, parse_palette, snap, snap_own
+from punkforge.rendering.pixel_font import draw_text, text_size
+from punkforge.rendering.png_codec import save_png
+
+ART = "art.npz"
+
+
+# ---------------------------------------------------------------- palettes
+
+
+def art_json(r: Recipe) -> str:
+    """The [art] table as canonical JSON: what art.npz records it was made for."""
+    return json.dumps(to_dict(r.art), sort_keys=True)
+
+
+def load_art(folder: Path) -> dict[str, Any] | None:
+    """The variant's art.npz arrays, or None when it has none."""
+    return files.load_npz(folder / ART) if (folder / ART).is_file() else None
+
+
+def paletted(
+    palette: str | tuple[str, ...],
+    images: np.ndarray,
+    originals: np.ndarray,
+    source: np.ndarray | None,
+) -> np.ndarray:
+    """images (..., S, H, W, C) uint8 snapped to render.palette.
+
+    originals (S, H, W, C) uint8 line up with the images' second-to-last
+    batch axis ("own" snaps each punk to its own original's colours);
+    source (K, 3) uint8 is the training images' colours ("source").
+    """
+    if palette == "none":
+        return images
+    if palette == "own":
+        lead = images.shape[:-4]
+        flat = images.reshape(-1, *images.shape[-4:])
+        out = np.stack([snap_own(x, originals) for x in flat])
+        return out.reshape(*lead, *out.shape[1:])
+    if palette == "source":
+        if source is None:
+            raise ValueError("no source colours")
+        return snap(images, source)
+    return snap(images, parse_palette(palette))
+
+
+def paletted_devolved(
+    palette: str | list[str] | tuple[str, ...],
+    folder: Path,
+    devolved: np.ndarray,
+    originals: np.ndarray,
+) -> np.ndarray:
+    """A variant folder's devolved punks as the posters show them (render.palette)."""
+    palette = palette if isinstance(palette, str) else tuple(palette)
+    art = load_art(folder) if palette == "source" else None
+    if palette == "source" and art is None:
+        raise RunError(_stale(folder, "render.palette = 'source' needs art.npz"))
+    return paletted(palette, devolved, originals, art["source_colors"] if art else None)
+
+
+def _stale(folder: Path, why: str) -> str:
+    return (
+        f"{folder}: {why}, which the devolve step makes and this folder lacks or made for "
+        "another [art] table; `render` never devolves. Run `punkforge run` on the recipe "
+        "instead (it re-devolves from the saved weights, without training)."
+    )
+
+
+# ---------------------------------------------------------------- pictures
+
+
+def make_feedback_sheet(
+    originals: np.ndarray, generations: np.ndarray, background: str
+) -> np.ndarray:
+    """Sample punks down, generations across: (S, H, W, C) and (G, S, H, W, C') uint8
+    -> (height, width, 3) uint8, columns headed "0" (the originals) to "G".
+    """
+    bg = color_rgb(background)
+    ink = contrast_color(bg)
+    s, h, w = originals.shape[:3]
+    cols = [to_rgb(originals, bg), *(to_rgb(g, bg) for g in generations)]
+    ch, cw = h * SHEET_SCALE, w * SHEET_SCALE
+    pad = 2 * SHEET_GUTTER
+    head = CAP_H * LABEL_SCALE + SHEET_GUTTER
+    width = 2 * pad + len(cols) * cw + (len(cols) - 1) * SHEET_GUTTER
+    height = 2 * pad + head + s * ch + (s - 1) * SHEET_GUTTER
+    sheet = np.empty((height, width, 3), np.uint8)
+    sheet[...] = bg
+    for c, col in enumerate(cols):
+        x = pad + c * (cw + SHEET_GUTTER)
+        label = str(c) if len(cols) < 12 or c % 5 == 0 or c == len(cols) - 1 else ""
+        tw = text_size(label, LABEL_SCALE)[0] if label else 0
+        draw_text(sheet, label, x + (cw - tw) // 2, pad, LABEL_SCALE, ink)
+        for i in range(s):
+            y = pad + head + i * (ch + SHEET_GUTTER)
+            sheet[y : y + ch, x : x + cw] = upscale(col[i], SHEET_SCALE)
+    return sheet
+
+
+def _labelled_frames(
+    images: np.ndarray, numbers: list[int], word: str, r: Recipe, scale: int
+) -> list[np.ndarray]:
+    """Frames like the progress GIF's: (F, S, H, W, C) uint8, "word k/N" labels."""
+    cfg = r.render.gif.model_copy(update={"every": 1, "scale": scale})
+    return make_gif_frames(images, numbers, numbers[-1], cfg, r.render.poster.background, word=word)
+
+
+def render_art(
+    v: Variant, folder: Path, dev: dict[str, Any], snaps: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Apply render.palette and draw the variant's morph and feedback pieces.
+
+    dev and snaps are the loaded devolved.npz and snapshots.npz; they come
+    back with the palette applied, for the poster, series and progress GIF.
+    Writes morph-<a>-<b>.<fmt>, feedback.png and feedback.<fmt>; the runner
+    deletes the recorded ones this render did not make.
+    """
+    r = v.recipe
+    art = load_art(folder)
+    palette = r.render.palette
+    wants_art = bool(r.art.morph or r.art.feedback or r.art.bend)
+    if art is None and (wants_art or palette == "source"):
+        raise RunError(_stale(folder, "the recipe's [art] or render.palette needs art.npz"))
+    if art is not None and str(art["art"]) != art_json(r):
+        raise RunError(_stale(folder, "the recipe's [art] table needs a new art.npz"))
+    originals = dev["originals"]
+    source = art["source_colors"] if art is not None else None
+    dev = {**dev, "devolved": paletted(palette, dev["devolved"], originals, source)}
+    sample = originals[: snaps["images"].shape[1]]
+    snaps = {**snaps, "images": paletted(palette, snaps["images"], sample, source)}
+
+    ids = [str(i) for i in dev["ids"]]
+    for (a, b), frames in zip(
+        art["morph_ids"] if art is not None else [], art["morph"] if art is not None else [],
+        strict=True,
+    ):  # fmt: skip
+        pair = originals[[ids.index(str(a)), ids.index(str(b))]]
+        if palette == "own":
+            frames = snap(
+                frames, np.unique(np.concatenate([image_colors(p) for p in pair]), axis=0)
+            )
+        else:
+            frames = paletted(palette, frames, originals[:0], source)
+        stem = f"morph-{a}-{b}"
+        steps = list(range(1, len(frames) + 1))
+        pics = _labelled_frames(frames[:, None], steps, "morph", r, morph_scale(r))
+        save_gif(pics, folder / stem, r.render.gif)
+    if art is not None and len(art["feedback"]):
+        sample = originals[: art["feedback"].shape[1]]
+        gens = paletted(palette, art["feedback"], sample, source)
+        bg = r.render.poster.background
+        save_png(make_feedback_sheet(sample, gens, bg), folder / "feedback.png")
+        everything = [sample, *gens]
+        if len({x.shape[-1] for x in everything}) > 1:  # a colour palette on grey punks
+            everything = [to_rgb(x, bg) for x in everything]
+        pics = _labelled_frames(
+            np.stack(everything), list(range(len(everything))), "generation", r, r.render.gif.scale
+        )
+        save_gif(pics, folder / "feedback", r.render.gif)
+    return dev, snaps
