@@ -22,7 +22,7 @@ test: setup
 	$(BIN)/pytest
 
 lint: setup
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports
 
 bench: setup
 	$(BIN)/python bench/train_speed.py

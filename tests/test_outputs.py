@@ -118,7 +118,8 @@ def test_history_from_the_store_takes_null_val_loss(tmp_path: Path) -> None:
 def test_run_lock_refuses_a_second_holder_and_frees_on_death(tmp_path: Path) -> None:
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys, time; from pathlib import Path; from punkforge.pipeline.output_folder import run_lock\n"
+         "import sys, time; from pathlib import Path\n"
+         "from punkforge.pipeline.output_folder import run_lock\n"
          "with run_lock(Path(sys.argv[1])):\n    print('locked', flush=True); time.sleep(60)",
          str(tmp_path)],
         stdout=subprocess.PIPE, text=True,

@@ -97,7 +97,8 @@ class RayPool:
             )
         except Exception as err:
             raise _bad(
-                f"Cannot start or join a Ray cluster at {where}: {short_error(err)}. Fix: check the "
+                f"Cannot start or join a Ray cluster at {where}: {short_error(err)}. "
+                "Fix: check the "
                 "address (`ray status` on the head node prints it), or use --ray for a local one."
             ) from None
         self.description = f"on Ray ({where})"
