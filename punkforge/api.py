@@ -22,8 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from punkforge.errors import PunkforgeError, RecipeError, RunError
-from punkforge.recipe.loader import RecipeFile
-from punkforge.recipe.loader import load_recipe as _load_file
+from punkforge.recipe.loader import RecipeFile, read_recipe_file
 
 __all__ = [
     "PunkforgeError",
@@ -110,7 +109,7 @@ def load_recipe(path: str | Path, sets: Sets = None) -> RecipeFile:
     recipe's variants (`.variants`, each with a typed `.recipe`). Raises
     `RecipeError` for a bad file, key or value.
     """
-    return _load_file(Path(path), _set_items(sets))
+    return read_recipe_file(Path(path), _set_items(sets))
 
 
 def load_recipes(paths: Iterable[str | Path], sets: Sets = None) -> list[RecipeFile]:

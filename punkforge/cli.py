@@ -236,7 +236,7 @@ def run(
 def validate(recipes: RecipesArg, set_: SetOpt = []) -> None:  # noqa: B006
     """Check recipes without training anything (never imports TensorFlow)."""
     from punkforge.data import folder_images
-    from punkforge.data.folder_scan import describe
+    from punkforge.data.folder_scan import describe_folder
     from punkforge.data.recipe_fit import check_variant
 
     try:
@@ -251,7 +251,7 @@ def validate(recipes: RecipesArg, set_: SetOpt = []) -> None:  # noqa: B006
                     and (d.source, d.size, d.fit, d.test_fraction) not in shown
                 ):
                     shown.add((d.source, d.size, d.fit, d.test_fraction))
-                    print(f"  {describe(folder_images.inspect(d, v.source))}")
+                    print(f"  {describe_folder(folder_images.inspect(d, v.source))}")
             print(f"{rf.path}: ok, recipe '{rf.name}', {n} variant{'s' if n != 1 else ''}")
     except PunkforgeError as err:
         raise _fail(err) from None

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from punkforge.recipe.key_paths import leaf_keys
 from punkforge.recipe.toml_source import KeyPath, parse_key
-from punkforge.recipe.value_types import PROBLEM, describe, did_you_mean, is_int, quoted
+from punkforge.recipe.value_types import PROBLEM, describe_value, did_you_mean, is_int, quoted
 
 MISSING = object()
 
@@ -143,7 +143,7 @@ def translate(e: Any, root: type[BaseModel], top_extra: tuple[str, ...] = ()) ->
     if t == PROBLEM:
         return Finding(loc + parse_key(ctx.get("at") or ""), ctx["problem"], v)
     ann, parent, meta = _lookup(loc, root)
-    found = describe(v)
+    found = describe_value(v)
     if t == "missing":
         f = parent.model_fields[loc[-1]] if parent else None
         example = f" Add it, e.g. {loc[-1]} = {_toml(f.examples[0])}." if f and f.examples else ""

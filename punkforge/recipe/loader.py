@@ -1,6 +1,6 @@
 """Reading recipe files: TOML -> validated, frozen `Recipe` variants.
 
-`load_recipe(path, sets)` parses the file (`text`), deep-merges each
+`read_recipe_file(path, sets)` parses the file (`text`), deep-merges each
 `[variants.X]` and `[sweep]` combination over the base, applies `--set`
 overrides and validates each result as a `Recipe` (`types`: every key, limit
 and cross-table check, the network's shapes included). It returns one
@@ -39,12 +39,12 @@ from punkforge.recipe.toml_source import (
     parse_toml,
     read_toml,
 )
-from punkforge.recipe.value_types import describe
+from punkforge.recipe.value_types import describe_value
 
 __all__ = [
     "RecipeFile",
     "deep_merge",
-    "load_recipe",
+    "read_recipe_file",
     "loads_recipe",
     "parse_key",
     "parse_set",
@@ -238,7 +238,7 @@ def _check_sweep(doc: TomlDoc, sweep: dict[str, Any]) -> None:
             raise RecipeError(f"{where}: not a key the sweep can vary.{hint}")
         if not isinstance(values, list) or not values:
             raise RecipeError(
-                f"{where}: expected a non-empty list of values, found {describe(values)}."
+                f"{where}: expected a non-empty list of values, found {describe_value(values)}."
             )
 
 
@@ -261,14 +261,16 @@ def resolve(doc: TomlDoc, sets: tuple[str, ...] = ()) -> RecipeFile:
     table = raw.get("variants", {})
     if not isinstance(table, dict):
         raise base_ctx.fail(
-            ["variants"], f"expected tables [variants.NAME], found {describe(table)}."
+            ["variants"], f"expected tables [variants.NAME], found {describe_value(table)}."
         )
     for vname, over in table.items():
         vctx = _Ctx(doc, vname, over if isinstance(over, dict) else {}, sets=parsed_sets)
         if not NAME_RE.match(vname):
             raise vctx.fail([], f"variant name '{vname}' must be {NAME_HELP}.", vname)
         if not isinstance(over, dict):
-            raise vctx.fail([], f"expected a table [variants.{vname}], found {describe(over)}.")
+            raise vctx.fail(
+                [], f"expected a table [variants.{vname}], found {describe_value(over)}."
+            )
         for extra in TOP_EXTRA:
             if extra in over:
                 raise vctx.fail(
@@ -286,7 +288,7 @@ def resolve(doc: TomlDoc, sets: tuple[str, ...] = ()) -> RecipeFile:
 
     sweep = raw.get("sweep", {})
     if not isinstance(sweep, dict):
-        raise base_ctx.fail(["sweep"], f"expected a table [sweep], found {describe(sweep)}.")
+        raise base_ctx.fail(["sweep"], f"expected a table [sweep], found {describe_value(sweep)}.")
     _check_sweep(doc, sweep)
     keys = list(sweep)
     for combo in itertools.product(*(list(enumerate(sweep[k])) for k in keys)) if keys else ():
@@ -322,11 +324,11 @@ def resolve(doc: TomlDoc, sets: tuple[str, ...] = ()) -> RecipeFile:
     return RecipeFile(source, base.name, base.display_title, tuple(variants))
 
 
-def load_recipe(path: str | Path, sets: tuple[str, ...] | list[str] = ()) -> RecipeFile:
+def read_recipe_file(path: str | Path, sets: tuple[str, ...] | list[str] = ()) -> RecipeFile:
     """Load, validate and expand one recipe file."""
     return resolve(read_toml(path), tuple(sets))
 
 
 def loads_recipe(text: str, source: str = "<recipe>", sets: tuple[str, ...] = ()) -> RecipeFile:
-    """Like `load_recipe`, from TOML text (tests, `render` of a run folder)."""
+    """Like `read_recipe_file`, from TOML text (tests, `render` of a run folder)."""
     return resolve(parse_toml(text, source), tuple(sets))

@@ -47,7 +47,10 @@ def cover_ticks(lo: float, hi: float, step: float) -> list[float]:
 
 
 def nice_ticks(lo: float, hi: float, count: int = 6) -> list[float]:
-    """About `count` round tick values covering [lo, hi] (a flat range is widened by 0.5)."""
+    """About `count` round tick values covering [lo, hi] (a flat range is widened by 0.5).
+
+    punkforge's one tick rule: this loss plot and the gallery's charts both use it.
+    """
     if not hi > lo:
         lo, hi = lo - 0.5, hi + 0.5
     return cover_ticks(lo, hi, nice_step(hi - lo, max(1, count - 1)))
