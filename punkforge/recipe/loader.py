@@ -44,10 +44,10 @@ from punkforge.recipe.value_types import describe_value
 __all__ = [
     "RecipeFile",
     "deep_merge",
-    "read_recipe_file",
     "loads_recipe",
     "parse_key",
     "parse_set",
+    "read_recipe_file",
     "resolve",
 ]
 
