@@ -246,25 +246,41 @@ def resolve(doc: TomlDoc, sets: tuple[str, ...] = ()) -> RecipeFile:
     """Validate a parsed recipe and expand its variants; see module docstring."""
     raw, source = doc.data, doc.source
     base_dir = os.path.abspath(os.path.dirname(source)) if source != "<recipe>" else os.getcwd()
-    parsed_sets = dict(parse_set(s) for s in sets)
-
-    def with_sets(d: dict[str, Any]) -> dict[str, Any]:
-        for k, v in parsed_sets.items():
-            d = set_dotted(d, k, v)
-        return d
-
-    base_ctx = _Ctx(doc, sets=parsed_sets)
+    expand = _Expand(doc, dict(parse_set(s) for s in sets), base_dir)
+    base_ctx = _Ctx(doc, sets=expand.sets)
     base_raw = {k: v for k, v in raw.items() if k not in TOP_EXTRA}
-    base = _validate(with_sets(base_raw), base_ctx, base_dir)
-    variants: list[Variant] = [Variant("base", base, source)]
-
+    base = _validate(expand.with_sets(base_raw), base_ctx, base_dir)
     table = raw.get("variants", {})
     if not isinstance(table, dict):
         raise base_ctx.fail(
             ["variants"], f"expected tables [variants.NAME], found {describe_value(table)}."
         )
-    for vname, over in table.items():
-        vctx = _Ctx(doc, vname, over if isinstance(over, dict) else {}, sets=parsed_sets)
+    variants = [Variant("base", base, source)]
+    variants += [expand.variant_table(base_raw, name, over) for name, over in table.items()]
+    sweep = raw.get("sweep", {})
+    if not isinstance(sweep, dict):
+        raise base_ctx.fail(["sweep"], f"expected a table [sweep], found {describe_value(sweep)}.")
+    _check_sweep(doc, sweep)
+    variants += expand.sweep_combinations(base_raw, sweep)
+    _refuse_duplicate_names(doc, variants, table)
+    return RecipeFile(source, base.name, base.display_title, tuple(variants))
+
+
+class _Expand:
+    """Turns the base recipe plus a [variants.X] table or a [sweep] combination into a Variant."""
+
+    def __init__(self, doc: TomlDoc, sets: dict[str, Any], base_dir: str) -> None:
+        self.doc, self.sets, self.base_dir = doc, sets, base_dir
+
+    def with_sets(self, d: dict[str, Any]) -> dict[str, Any]:
+        """`d` with every --set override applied (they win over the file)."""
+        for k, v in self.sets.items():
+            d = set_dotted(d, k, v)
+        return d
+
+    def variant_table(self, base_raw: dict[str, Any], vname: str, over: Any) -> Variant:
+        """[variants.vname] merged over the base, checked and validated."""
+        vctx = _Ctx(self.doc, vname, over if isinstance(over, dict) else {}, sets=self.sets)
         if not NAME_RE.match(vname):
             raise vctx.fail([], f"variant name '{vname}' must be {NAME_HELP}.", vname)
         if not isinstance(over, dict):
@@ -283,45 +299,50 @@ def resolve(doc: TomlDoc, sets: tuple[str, ...] = ()) -> RecipeFile:
                 "a variant cannot change the recipe's name (it names the output folder); "
                 "the variant's own name is its table name.",
             )
-        merged = with_sets(deep_merge(base_raw, over))
-        variants.append(Variant(vname, _validate(merged, vctx, base_dir), source))
+        merged = self.with_sets(deep_merge(base_raw, over))
+        return Variant(vname, _validate(merged, vctx, self.base_dir), self.doc.source)
 
-    sweep = raw.get("sweep", {})
-    if not isinstance(sweep, dict):
-        raise base_ctx.fail(["sweep"], f"expected a table [sweep], found {describe_value(sweep)}.")
-    _check_sweep(doc, sweep)
-    keys = list(sweep)
-    for combo in itertools.product(*(list(enumerate(sweep[k])) for k in keys)) if keys else ():
-        vname = "_".join(_sweep_label(k, keys, v, i) for k, (i, v) in zip(keys, combo, strict=True))
-        merged = base_raw
-        for k, (_, v) in zip(keys, combo, strict=True):
-            merged = set_dotted(merged, k, v)
-        sctx = _Ctx(doc, vname, sweep_keys=tuple(keys), sets=parsed_sets)
-        if not NAME_RE.match(vname):
-            raise RecipeError(
-                f"{source}: [sweep] makes the variant name '{vname}', which is not "
-                f"{NAME_HELP}. Use fewer or simpler values, or [variants.NAME] tables."
-            )
-        variants.append(Variant(vname, _validate(with_sets(merged), sctx, base_dir), source))
+    def sweep_combinations(self, base_raw: dict[str, Any], sweep: dict[str, Any]) -> list[Variant]:
+        """One variant per combination of the [sweep] values, named from its values."""
+        keys = list(sweep)
+        out: list[Variant] = []
+        for combo in itertools.product(*(list(enumerate(sweep[k])) for k in keys)) if keys else ():
+            pairs = list(zip(keys, combo, strict=True))
+            vname = "_".join(_sweep_label(k, keys, v, i) for k, (i, v) in pairs)
+            merged = base_raw
+            for k, (_, v) in pairs:
+                merged = set_dotted(merged, k, v)
+            sctx = _Ctx(self.doc, vname, sweep_keys=tuple(keys), sets=self.sets)
+            if not NAME_RE.match(vname):
+                raise RecipeError(
+                    f"{self.doc.source}: [sweep] makes the variant name '{vname}', which is not "
+                    f"{NAME_HELP}. Use fewer or simpler values, or [variants.NAME] tables."
+                )
+            recipe = _validate(self.with_sets(merged), sctx, self.base_dir)
+            out.append(Variant(vname, recipe, self.doc.source))
+        return out
 
+
+def _refuse_duplicate_names(doc: TomlDoc, variants: list[Variant], table: dict[str, Any]) -> None:
+    """Two variants may not share a name (they would share an output folder)."""
     seen: dict[str, int] = {}
     for v in variants:
         seen[v.name] = seen.get(v.name, 0) + 1
     dups = [n for n, c in seen.items() if c > 1]
-    if dups:
-        dup = dups[0]
-        why = (
-            "'base' is the base recipe's own name"
-            if dup == "base"
-            else "a [sweep] combination is named that way too"
-            if dup in table
-            else "two [sweep] combinations get that name; is a value listed twice?"
-        )
-        raise RecipeError(
-            f"{source}{doc.lines.where(['variants', dup])}: two variants are both named "
-            f"'{dup}' ({why}). Rename one of them."
-        )
-    return RecipeFile(source, base.name, base.display_title, tuple(variants))
+    if not dups:
+        return
+    dup = dups[0]
+    why = (
+        "'base' is the base recipe's own name"
+        if dup == "base"
+        else "a [sweep] combination is named that way too"
+        if dup in table
+        else "two [sweep] combinations get that name; is a value listed twice?"
+    )
+    raise RecipeError(
+        f"{doc.source}{doc.lines.where(['variants', dup])}: two variants are both named "
+        f"'{dup}' ({why}). Rename one of them."
+    )
 
 
 def read_recipe_file(path: str | Path, sets: tuple[str, ...] | list[str] = ()) -> RecipeFile:
