@@ -19,6 +19,7 @@ import itertools
 import os
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ from punkforge.recipe.value_types import describe_value
 
 __all__ = [
     "RecipeFile",
+    "SetItem",
     "deep_merge",
     "loads_recipe",
     "parse_key",
@@ -171,8 +173,20 @@ def set_dotted(d: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
     return out
 
 
-def parse_set(item: str, only_render: bool = False) -> tuple[str, Any]:
-    """'train.epochs=3' -> ('train.epochs', 3). VALUE is TOML; a bare word is a string."""
+# One --set override: "KEY=VALUE" as typed (VALUE is TOML), or (KEY, value) already in
+# TOML's terms (the API's `sets={...}`).
+SetItem = str | tuple[str, Any]
+
+
+def parse_set(item: SetItem, only_render: bool = False) -> tuple[str, Any]:
+    """'train.epochs=3' -> ('train.epochs', 3). VALUE is TOML; a bare word is a string.
+
+    A (KEY, value) pair has its key checked the same way and its value kept.
+    """
+    if isinstance(item, tuple):
+        key, value = item
+        _check_set_key(f"{key}={value!r}", key, only_render)
+        return key, value
     hidden = invisible_in(item)
     if hidden:
         pos = item.index(hidden[0]) + 1
@@ -185,18 +199,23 @@ def parse_set(item: str, only_render: bool = False) -> tuple[str, Any]:
     key = key.strip()
     if not eq or not key:
         raise RecipeError(f"--set {item}: expected KEY=VALUE, e.g. --set train.epochs=3.")
-    known = [k for k in leaf_keys(Recipe) if not only_render or k.startswith("render.")]
-    if key not in known:
-        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-        hint = f" Did you mean '{close[0]}'?" if close else ""
-        scope = " render key" if only_render else " key"
-        raise RecipeError(f"--set {item}: '{key}' is not a{scope} of the recipe format.{hint}")
+    _check_set_key(item, key, only_render)
     text = text.strip()
     try:
         value = tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         value = text
     return key, value
+
+
+def _check_set_key(item: str, key: str, only_render: bool) -> None:
+    """Refuse a --set key the recipe format does not have (or, for render, a non-render key)."""
+    known = [k for k in leaf_keys(Recipe) if not only_render or k.startswith("render.")]
+    if key not in known:
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        scope = " render key" if only_render else " key"
+        raise RecipeError(f"--set {item}: '{key}' is not a{scope} of the recipe format.{hint}")
 
 
 def _sweep_label(key: str, keys: list[str], value: Any, index: int) -> str:
@@ -242,7 +261,7 @@ def _check_sweep(doc: TomlDoc, sweep: dict[str, Any]) -> None:
             )
 
 
-def resolve(doc: TomlDoc, sets: tuple[str, ...] = ()) -> RecipeFile:
+def resolve(doc: TomlDoc, sets: tuple[SetItem, ...] = ()) -> RecipeFile:
     """Validate a parsed recipe and expand its variants; see module docstring."""
     raw, source = doc.data, doc.source
     base_dir = os.path.abspath(os.path.dirname(source)) if source != "<recipe>" else os.getcwd()
@@ -345,11 +364,11 @@ def _refuse_duplicate_names(doc: TomlDoc, variants: list[Variant], table: dict[s
     )
 
 
-def read_recipe_file(path: str | Path, sets: tuple[str, ...] | list[str] = ()) -> RecipeFile:
+def read_recipe_file(path: str | Path, sets: Sequence[SetItem] = ()) -> RecipeFile:
     """Load, validate and expand one recipe file."""
     return resolve(read_toml(path), tuple(sets))
 
 
-def loads_recipe(text: str, source: str = "<recipe>", sets: tuple[str, ...] = ()) -> RecipeFile:
+def loads_recipe(text: str, source: str = "<recipe>", sets: Sequence[SetItem] = ()) -> RecipeFile:
     """Like `read_recipe_file`, from TOML text (tests, `render` of a run folder)."""
     return resolve(parse_toml(text, source), tuple(sets))
