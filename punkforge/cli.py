@@ -207,11 +207,14 @@ def run(
     from punkforge.api import plan_files, run_files
     from punkforge.pipeline.progress import RichUI
 
-    loaded = _load_all(recipes, set_)
-    if dry_run:  # the same checks and planning the run follows; reads only, never TensorFlow
-        for name, plan in plan_files(loaded, out, tuple(only), fresh):
-            print(f"{name}: {plan}")
-        return
+    try:
+        loaded = _load_all(recipes, set_)
+        if dry_run:  # the same checks and planning the run follows; reads only, never TensorFlow
+            for name, plan in plan_files(loaded, out, tuple(only), fresh):
+                print(f"{name}: {plan}")
+            return
+    except KeyboardInterrupt:  # nothing written yet: nothing to resume
+        raise typer.Exit(1) from None
     _stop_cleanly_on_signals()
     ui = RichUI()
     try:
