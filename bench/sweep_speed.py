@@ -51,10 +51,10 @@ def main() -> None:
     ap.add_argument("--seed-script", type=Path, help="the seed post's pipeline (anchor)")
     args = ap.parse_args()
 
-    from punkforge.recipe.loader import load_recipe
+    from punkforge.recipe.loader import read_recipe_file
     from punkforge.training.store import training_key
 
-    rf = load_recipe(Path(args.recipe), args.set)
+    rf = read_recipe_file(Path(args.recipe), args.set)
     n_variants = len(rf.variants)
     n_groups = len({training_key(v.recipe) for v in rf.variants})
     print(f"{rf.name}: {n_variants} variants in {n_groups} training groups")

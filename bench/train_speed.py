@@ -39,14 +39,14 @@ PUNKFORGE_CHILD = r"""
 import json, sys, time, tempfile
 from pathlib import Path
 t0 = time.perf_counter()
-from punkforge.recipe.loader import load_recipe
+from punkforge.recipe.loader import read_recipe_file
 from punkforge.data.cpunks import load_punks
 from punkforge.training.worker import train_store
 from punkforge.training.autoencoder import keras_module
 keras_module()
 import_s = time.perf_counter() - t0
 epochs = int(sys.argv[1])
-recipe = load_recipe(sys.argv[2], [f"train.epochs={epochs}", *sys.argv[3:]]).variants[0].recipe
+recipe = read_recipe_file(sys.argv[2], [f"train.epochs={epochs}", *sys.argv[3:]]).variants[0].recipe
 t0 = time.perf_counter()
 punks = load_punks(recipe.data)
 load_s = time.perf_counter() - t0

@@ -13,17 +13,14 @@ failure while running). Importing this module does not import TensorFlow.
 from __future__ import annotations
 
 import base64
-import html
-import json
 import mimetypes
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from punkforge.errors import PunkforgeError, RecipeError, RunError
-from punkforge.recipe.loader import RecipeFile
-from punkforge.recipe.loader import load_recipe as _load_file
+from punkforge.recipe.loader import RecipeFile, SetItem, read_recipe_file
 
 __all__ = [
     "PunkforgeError",
@@ -69,7 +66,7 @@ class VariantResult:
         return self.folder / "poster-thumb.png"
 
     def _repr_html_(self) -> str:
-        return _variant_html(self)
+        return _html("result-card.html.j2", v=_card(self))
 
 
 @dataclass(frozen=True)
@@ -95,11 +92,8 @@ class RunResult:
         ]
 
     def _repr_html_(self) -> str:
-        where = html.escape(str(self.folder))
-        parts = [f"<h3>{html.escape(self.title)} <small>({where})</small></h3>"]
-        parts += [f"<p style='color:#b00'>{html.escape(f)}</p>" for f in self.failures]
-        parts += [_variant_html(v) for v in self.variants.values()]
-        return "\n".join(parts)
+        cards = [_card(v) for v in self.variants.values()]
+        return _html("result.html.j2", result=self, cards=cards)
 
 
 def load_recipe(path: str | Path, sets: Sets = None) -> RecipeFile:
@@ -110,7 +104,7 @@ def load_recipe(path: str | Path, sets: Sets = None) -> RecipeFile:
     recipe's variants (`.variants`, each with a typed `.recipe`). Raises
     `RecipeError` for a bad file, key or value.
     """
-    return _load_file(Path(path), _set_items(sets))
+    return read_recipe_file(Path(path), _set_items(sets))
 
 
 def load_recipes(paths: Iterable[str | Path], sets: Sets = None) -> list[RecipeFile]:
@@ -152,16 +146,12 @@ def run(
     and `VariantsFailed` (a `RunError`, with `.result`) after the run when some
     variants failed.
     """
-    from punkforge.pipeline.pools import open_pool
-
     rf = _recipe_file(recipe, sets)
-    only = tuple(only)
-    check_only(only, [rf])
-    pool = open_pool(None if jobs == 1 and (ray or ray_address) else str(jobs), ray, ray_address)
-    try:
-        result = run_file(rf, Path(out), _ui(progress), only, fresh, pool=pool)
-    finally:
-        pool.close()
+    pool_jobs = None if jobs == 1 and (ray or ray_address) else str(jobs)
+    [result] = run_files(
+        [rf], Path(out), _ui(progress), tuple(only), fresh,
+        jobs=pool_jobs, ray=ray, ray_address=ray_address,
+    )  # fmt: skip
     return _raise_failures(result)
 
 
@@ -181,7 +171,9 @@ def render(
     return _raise_failures(render_target(target, _set_items(sets), Path(out), _ui(progress)))
 
 
-# ---- shared with the command line -------------------------------------------------------
+# ---- the one path for the API and the command line --------------------------------------
+# `punkforge run`, `render` and `validate` parse their arguments, build a progress UI and
+# call these; `run` and `render` above call them too.
 
 
 def check_only(only: tuple[str, ...], loaded: list[RecipeFile]) -> None:
@@ -200,26 +192,98 @@ def check_only(only: tuple[str, ...], loaded: list[RecipeFile]) -> None:
             )
 
 
-def run_file(
-    rf: RecipeFile,
+def check_before_run(loaded: list[RecipeFile], only: tuple[str, ...] = ()) -> None:
+    """Everything a run refuses before it writes: unknown `only` names, then the pre-flight."""
+    from punkforge.pipeline.preflight import preflight
+
+    check_only(only, loaded)
+    for rf in loaded:
+        preflight(v for v in rf.variants if not only or v.name in only)
+
+
+def check_recipe(rf: RecipeFile) -> list[str]:
+    """`punkforge validate` for one loaded recipe: raise on a problem, else describe its data.
+
+    Each variant is checked against its data without TensorFlow (a folder of
+    images from its headers), then the pre-flight. Returns one line per
+    distinct image folder.
+    """
+    from punkforge.data import folder_images
+    from punkforge.data.folder_scan import describe_folder
+    from punkforge.data.recipe_fit import check_variant
+    from punkforge.pipeline.preflight import preflight
+
+    lines: list[str] = []
+    shown: set[tuple[object, ...]] = set()
+    for v in rf.variants:
+        check_variant(v)
+        d = v.recipe.data
+        if folder_images.is_folder(d) and (d.source, d.size, d.fit, d.test_fraction) not in shown:
+            shown.add((d.source, d.size, d.fit, d.test_fraction))
+            lines.append(describe_folder(folder_images.inspect(d, v.source)))
+    preflight(rf.variants)
+    return lines
+
+
+def plan_files(
+    loaded: list[RecipeFile], out: Path, only: tuple[str, ...] = (), fresh: bool = False
+) -> list[tuple[str, str]]:
+    """`punkforge run --dry-run`: ('recipe/variant', what a run would do); writes nothing.
+
+    The same checks and planning the run follows; never imports TensorFlow.
+    """
+    from punkforge.pipeline.runner import dry_run
+
+    check_before_run(loaded, only)
+    return [
+        (f"{rf.name}/{name}", plan.describe())
+        for rf in loaded
+        for name, plan in dry_run(rf, out, only, fresh)
+    ]
+
+
+def run_files(
+    loaded: list[RecipeFile],
     out: Path,
     ui: Any,
     only: tuple[str, ...] = (),
     fresh: bool = False,
-    pool: Any = None,
-) -> RunResult:
-    """Run one loaded recipe with the given UI and training pool; failures are returned."""
+    *,
+    jobs: str | None = None,
+    ray: bool = False,
+    ray_address: str | None = None,
+) -> list[RunResult]:
+    """Run loaded recipes one after another with `ui` showing progress; one result each.
+
+    Training groups run in `jobs` local processes ("auto": one per two cores),
+    on a new local Ray cluster (`ray`) or on one at `ray_address`. Everything
+    that can be refused (variant names, the pre-flight, the pool) is refused
+    before anything is written. Failed variants are in each result's
+    `failures`; the others finish.
+    """
     from punkforge.pipeline.output_folder import safe_child
+    from punkforge.pipeline.pools import open_pool
     from punkforge.pipeline.runner import run_recipe
 
-    report = run_recipe(rf, out, ui, only, fresh, pool=pool)
-    return _result(rf, safe_child(out, rf.name), report.rows, report.failures)
+    check_before_run(loaded, only)
+    pool = open_pool(jobs, ray, ray_address)  # a bad choice stops here, nothing written
+    results = []
+    try:
+        with ui:
+            for rf in loaded:
+                report = run_recipe(rf, out, ui, only, fresh, pool=pool)
+                folder = safe_child(out, rf.name)
+                results.append(_result(rf, folder, report.rows, report.failures))
+    finally:
+        pool.close()
+    return results
 
 
 def render_target(
-    target: RecipeFile | str | Path, sets: tuple[str, ...], out: Path, ui: Any
+    target: RecipeFile | str | Path, sets: Sequence[SetItem], out: Path, ui: Any
 ) -> RunResult:
     """`punkforge render` for a run folder, a recipe file or a loaded recipe."""
+    from punkforge.pipeline.preflight import preflight
     from punkforge.pipeline.render_target import load_target
     from punkforge.pipeline.runner import render_only
     from punkforge.recipe.loader import parse_set
@@ -234,6 +298,7 @@ def render_target(
             raise RunError(f"{folder}: nothing rendered yet. Run the recipe first.")
     else:
         rf, folder = load_target(Path(target), out, list(sets))
+    preflight(rf.variants)  # before render_only takes the lock
     with ui:
         report = render_only(rf, folder, ui)
     return _result(rf, folder, report.rows, report.failures)
@@ -281,27 +346,31 @@ def _ui(progress: bool) -> Any:
     return ui
 
 
-def _toml_value(v: Any) -> str:
-    """A Python value as a TOML inline value (what --set VALUE holds)."""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float, str)):
-        return json.dumps(v)  # JSON strings and numbers are valid TOML
-    if isinstance(v, Mapping):
-        items = (f"{json.dumps(str(k))} = {_toml_value(x)}" for k, x in v.items())
-        return "{ " + ", ".join(items) + " }"
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    raise RecipeError(
-        f"sets: {v!r} ({type(v).__name__}) has no TOML form; use a str, number, bool, list or dict."
-    )
+def _as_toml(key: str, v: Any) -> Any:
+    """A Python `sets` value as the recipe would hold it had it been written in TOML.
+
+    tomli_w writes it and tomllib reads it back: tuples become lists, and a
+    value TOML cannot hold (None, an object) is refused here, by key.
+    """
+    import tomllib
+
+    import tomli_w
+
+    try:
+        return tomllib.loads(tomli_w.dumps({"v": v}))["v"]
+    except (TypeError, ValueError):
+        raise RecipeError(
+            f"sets: {key} = {v!r} ({type(v).__name__}) has no TOML form; use a str, number, "
+            "bool, list or dict."
+        ) from None
 
 
-def _set_items(sets: Sets) -> tuple[str, ...]:
+def _set_items(sets: Sets) -> tuple[SetItem, ...]:
+    """`sets` as the loader takes them: "KEY=VALUE" strings, or (KEY, value) from a mapping."""
     if sets is None:
         return ()
     if isinstance(sets, Mapping):
-        return tuple(f"{k}={_toml_value(v)}" for k, v in sets.items())
+        return tuple((str(k), _as_toml(str(k), v)) for k, v in sets.items())
     if isinstance(sets, str):
         return (sets,)
     return tuple(sets)
@@ -351,31 +420,24 @@ def _data_uri(path: Path) -> str:
     return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
-def _variant_html(v: VariantResult) -> str:
-    """A card: poster thumbnail, progress animation and figures, files embedded inline."""
-    pixel = "image-rendering:pixelated"
-    cells = []
-    if v.thumbnail.is_file():
-        cells.append(
-            f"<img src='{_data_uri(v.thumbnail)}' alt='poster {html.escape(v.name)}' "
-            f"style='max-width:360px;{pixel}'>"
-        )
+def _html(template: str, **context: Any) -> str:
+    """Jupyter's view of a result, from the gallery's templates (autoescaped)."""
+    from punkforge.gallery import templating
+
+    return templating.render(template, **context)
+
+
+def _card(v: VariantResult) -> dict[str, Any]:
+    """What result-card.html.j2 shows of a variant: its files embedded inline and figures."""
     anims = [v.folder / f"progress.{ext}" for ext in ("gif", "webp")]
     anim = next((p for p in anims if p.is_file()), None)
-    if anim is not None:
-        cells.append(
-            f"<img src='{_data_uri(anim)}' alt='progress' style='max-width:360px;{pixel}'>"
-        )
-    rows = "".join(
-        f"<tr><th style='text-align:left'>{k}</th><td>{_fmt(v.figures.get(k))}</td></tr>"
-        for k in FIGURES
-    )
-    cells.append(f"<table>{rows}</table>")
-    tds = "".join(f"<td style='vertical-align:top;padding:4px'>{c}</td>" for c in cells)
-    return (
-        f"<div><b>{html.escape(v.name)}</b> <small>{html.escape(str(v.folder))}</small>"
-        f"<table><tr>{tds}</tr></table></div>"
-    )
+    return {
+        "name": v.name,
+        "folder": str(v.folder),
+        "thumbnail": _data_uri(v.thumbnail) if v.thumbnail.is_file() else None,
+        "animation": _data_uri(anim) if anim is not None else None,
+        "figures": [(k, _fmt(v.figures.get(k))) for k in FIGURES],
+    }
 
 
 def _fmt(x: Any) -> str:
@@ -383,4 +445,4 @@ def _fmt(x: Any) -> str:
         return f"{x:.4f}"
     if isinstance(x, int):
         return f"{x:,}"
-    return "-" if x is None else html.escape(str(x))
+    return "-" if x is None else str(x)

@@ -1,9 +1,12 @@
-"""The `punkforge` command line: parse, call the library, print clean errors.
+"""The `punkforge` command line: parse arguments, call `punkforge.api`, print clean errors.
 
-Every command turns a `PunkforgeError` into one short paragraph on stderr and
-its exit status (2 for a bad command line or recipe, 1 for a failure during a
-run). TensorFlow is imported only by `run`, and only when something must be
-trained or devolved.
+Commands only parse their arguments, build a progress UI and call the same
+functions the Python API uses (`api.run_files`, `api.render_target`,
+`api.check_recipe`, ...). A command that hits a mistake raises
+`PunkforgeError`; the one handler, `_Group.invoke`, prints it as one short
+paragraph on stderr and exits with its status (2 for a bad command line or
+recipe, 1 for a failure during a run), without a traceback. TensorFlow is
+imported only by `run`, and only when something must be trained or devolved.
 """
 
 from __future__ import annotations
@@ -23,26 +26,58 @@ from punkforge.version import __version__
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
-class _PlainArgument(typer.core.TyperArgument):
-    """An argument shown by its metavar alone: `RECIPE...`, not `{RECIPE}... <list[Path]>`."""
+class _Command(typer.core.TyperCommand):
+    """A command whose arguments show by name alone: `RECIPE...`, not `{RECIPE}... <list[Path]>`.
 
-    def display_type_rich(self, ctx: typer.Context) -> str | None:
-        return None
+    Newer typer prints Python types in help; these are the command class's
+    own help hooks (click's `collect_usage_pieces` and `format_options`).
+    """
 
-    def _usage_display_name(self) -> str:
-        name = self.display_name_raw
-        return (name if self.required else f"[{name}]") + ("..." if self.nargs != 1 else "")
+    def collect_usage_pieces(self, ctx: typer.Context) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for p in self.get_params(ctx):
+            pieces += [_usage_name(p)] if _is_argument(p) else p.get_usage_pieces(ctx)
+        return pieces
+
+    def format_options(self, ctx: typer.Context, formatter: Any) -> None:
+        sections: dict[str, list[tuple[str, str]]] = {"Arguments": [], "Options": []}
+        for p in self.get_params(ctx):
+            record = p.get_help_record(ctx)
+            if record is None:
+                continue
+            if _is_argument(p):
+                sections["Arguments"].append((p.metavar or p.name or "", record[1]))
+            else:
+                sections["Options"].append(record)
+        for title, rows in sections.items():
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+
+def _is_argument(p: Any) -> bool:
+    return getattr(p, "param_type_name", "") == "argument"
+
+
+def _usage_name(p: Any) -> str:
+    name = p.metavar or (p.name or "").upper()
+    return (name if p.required else f"[{name}]") + ("..." if p.nargs != 1 else "")
 
 
 class _Group(typer.core.TyperGroup):
-    """Every command's arguments in plain help (newer typer prints Python types)."""
+    """The app: the one place a `PunkforgeError` becomes a message and an exit status."""
 
-    def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:
-        cmd = super().get_command(ctx, cmd_name)
-        for p in cmd.params if cmd else ():
-            if type(p) is typer.core.TyperArgument:
-                p.__class__ = _PlainArgument
-        return cmd
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PunkforgeError as err:
+            from rich.markup import escape
+
+            # escape: messages quote TOML such as [sweep] or [h, w], which rich would eat
+            _console(stderr=True).print(
+                f"[bold red]error:[/] {escape(str(err))}", markup=True, soft_wrap=True
+            )
+            raise typer.Exit(err.exit_code) from None
 
 
 app = typer.Typer(
@@ -55,7 +90,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-
 RecipesArg = Annotated[
     list[Path], typer.Argument(help="Recipe files (TOML).", show_default=False, metavar="RECIPE")
 ]
@@ -69,6 +103,33 @@ SetOpt = Annotated[
     ),
 ]
 OutOpt = Annotated[Path, typer.Option("--out", help="Outputs root folder.", metavar="DIR")]
+OnlyOpt = Annotated[
+    list[str],
+    typer.Option(
+        "--only", help="Run only this variant (repeatable).", show_default=False, metavar="VARIANT"
+    ),
+]
+DryRunOpt = Annotated[
+    bool, typer.Option("--dry-run", help="Print what a run would do per variant; write nothing.")
+]
+JobsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--jobs",
+        help="Train N training groups at once on this machine ('auto': one per two cores).",
+        show_default=False,
+        metavar="N",
+    ),
+]
+RayAddressOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--ray-address",
+        help="Train on an existing Ray cluster: auto, HOST:PORT or ray://HOST:PORT.",
+        show_default=False,
+        metavar="ADDR",
+    ),
+]
 
 
 def _console(stderr: bool = False):
@@ -80,17 +141,7 @@ def _console(stderr: bool = False):
     return Console(stderr=stderr, highlight=False, width=width)
 
 
-def _fail(err: PunkforgeError) -> typer.Exit:
-    from rich.markup import escape
-
-    # escape: messages quote TOML such as [sweep] or [h, w], which rich would eat as markup
-    _console(stderr=True).print(
-        f"[bold red]error:[/] {escape(str(err))}", markup=True, soft_wrap=True
-    )
-    return typer.Exit(err.exit_code)
-
-
-def _load_all(recipes: list[Path], sets: list[str] | None):
+def _load_all(recipes: list[Path], sets: list[str] | None) -> list[Any]:
     from punkforge.api import load_recipes
 
     return load_recipes(recipes, sets or ())
@@ -137,87 +188,53 @@ def _root(
     """Turn a tiny autoencoder's training on CryptoPunks into printable generative art."""
 
 
-@app.command()
+@app.command(cls=_Command)
 def run(
     recipes: RecipesArg,
-    only: Annotated[
-        list[str],
-        typer.Option(
-            "--only",
-            help="Run only this variant (repeatable).",
-            show_default=False,
-            metavar="VARIANT",
-        ),
-    ] = [],  # noqa: B006
+    only: OnlyOpt = [],  # noqa: B006
     set_: SetOpt = [],  # noqa: B006
     out: OutOpt = Path("outputs"),
     fresh: Annotated[bool, typer.Option("--fresh", help="Start every variant over.")] = False,
-    dry_run: Annotated[
-        bool,
-        typer.Option("--dry-run", help="Print what a run would do per variant; write nothing."),
-    ] = False,
-    jobs: Annotated[
-        str | None,
-        typer.Option(
-            "--jobs",
-            help="Train N training groups at once on this machine ('auto': one per two cores).",
-            show_default=False,
-            metavar="N",
-        ),
-    ] = None,
+    dry_run: DryRunOpt = False,
+    jobs: JobsOpt = None,
     ray: Annotated[bool, typer.Option("--ray", help="Train on a new local Ray cluster.")] = False,
-    ray_address: Annotated[
-        str | None,
-        typer.Option(
-            "--ray-address",
-            help="Train on an existing Ray cluster: auto, HOST:PORT or ray://HOST:PORT.",
-            show_default=False,
-            metavar="ADDR",
-        ),
-    ] = None,
+    ray_address: RayAddressOpt = None,
     open_: Annotated[
         bool, typer.Option("--open", help="Open the gallery in a browser when done.")
     ] = False,
 ) -> None:
     """Train every variant, devolve the test set and render posters, series and GIFs."""
-    from punkforge.api import check_only, run_file
-    from punkforge.pipeline.pools import open_pool
-    from punkforge.pipeline.progress import RichUI, results_table
-    from punkforge.pipeline.runner import dry_run as plan_run
+    from punkforge.api import plan_files, run_files
+    from punkforge.pipeline.progress import RichUI
 
     try:
         loaded = _load_all(recipes, set_)
-        check_only(tuple(only), loaded)
-        if dry_run:
-            # the same planning the run follows; reads only, never TensorFlow
-            for rf in loaded:
-                for name, plan in plan_run(rf, out, tuple(only), fresh):
-                    print(f"{rf.name}/{name}: {plan.describe()}")
+        if dry_run:  # the same checks and planning the run follows; reads only, never TensorFlow
+            for name, plan in plan_files(loaded, out, tuple(only), fresh):
+                print(f"{name}: {plan}")
             return
-        _stop_cleanly_on_signals()
-        pool = open_pool(jobs, ray, ray_address)  # a bad choice stops here, nothing written
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # nothing written yet: nothing to resume
         raise typer.Exit(1) from None
-    except PunkforgeError as err:
-        raise _fail(err) from None
-    rows, failures = [], []
+    _stop_cleanly_on_signals()
     ui = RichUI()
     try:
-        with ui:
-            for rf in loaded:
-                result = run_file(rf, out, ui, tuple(only), fresh, pool=pool)
-                rows += result.rows()
-                failures += result.failures
+        results = run_files(loaded, out, ui, tuple(only), fresh, jobs=jobs, ray=ray,
+                            ray_address=ray_address)  # fmt: skip
     except KeyboardInterrupt:
         ui.console.print(
             "[yellow]Interrupted.[/] Finished epochs and variants are saved; run the same "
             "command again to continue where it stopped."
         )
         raise typer.Exit(1) from None
-    except PunkforgeError as err:
-        raise _fail(err) from None
-    finally:
-        pool.close()
+    _report(results, loaded, out, open_)
+
+
+def _report(results: list[Any], loaded: list[Any], out: Path, open_: bool) -> None:
+    """`run`'s closing words: the results table, the failures (exit 1) or the gallery."""
+    from punkforge.pipeline.progress import results_table
+
+    rows = [row for result in results for row in result.rows()]
+    failures = [f for result in results for f in result.failures]
     if rows:
         _console().print(results_table(rows))
     if failures:
@@ -232,32 +249,19 @@ def run(
             _open_in_browser(gallery)
 
 
-@app.command()
+@app.command(cls=_Command)
 def validate(recipes: RecipesArg, set_: SetOpt = []) -> None:  # noqa: B006
     """Check recipes without training anything (never imports TensorFlow)."""
-    from punkforge.data import folder_images
-    from punkforge.data.folder_scan import describe
-    from punkforge.data.recipe_fit import check_variant
+    from punkforge.api import check_recipe
 
-    try:
-        for rf in _load_all(recipes, set_):
-            n = len(rf.variants)
-            shown: set[tuple[object, ...]] = set()
-            for v in rf.variants:  # a folder of images: checked from its headers
-                check_variant(v)
-                d = v.recipe.data
-                if (
-                    folder_images.is_folder(d)
-                    and (d.source, d.size, d.fit, d.test_fraction) not in shown
-                ):
-                    shown.add((d.source, d.size, d.fit, d.test_fraction))
-                    print(f"  {describe(folder_images.inspect(d, v.source))}")
-            print(f"{rf.path}: ok, recipe '{rf.name}', {n} variant{'s' if n != 1 else ''}")
-    except PunkforgeError as err:
-        raise _fail(err) from None
+    for rf in _load_all(recipes, set_):
+        for line in check_recipe(rf):  # a folder of images: checked from its headers
+            print(f"  {line}")
+        n = len(rf.variants)
+        print(f"{rf.path}: ok, recipe '{rf.name}', {n} variant{'s' if n != 1 else ''}")
 
 
-@app.command("list")
+@app.command("list", cls=_Command)
 def list_(recipes: RecipesArg, set_: SetOpt = []) -> None:  # noqa: B006
     """Show every variant with its layer shapes and parameter count."""
     from rich.table import Table
@@ -265,11 +269,8 @@ def list_(recipes: RecipesArg, set_: SetOpt = []) -> None:  # noqa: B006
     from punkforge.data.recipe_fit import check_variant
     from punkforge.recipe.shapes import network_shapes
 
-    try:
-        loaded = _load_all(recipes, set_)
-        sizes = {(rf.path, v.name): check_variant(v) for rf in loaded for v in rf.variants}
-    except PunkforgeError as err:
-        raise _fail(err) from None
+    loaded = _load_all(recipes, set_)
+    sizes = {(rf.path, v.name): check_variant(v) for rf in loaded for v in rf.variants}
     console = _console()
     for rf in loaded:
         for v in rf.variants:
@@ -321,7 +322,7 @@ def _output_paddings(model: Any, size: tuple[int, int]) -> dict[str, str]:
     }  # fmt: skip
 
 
-@app.command()
+@app.command(cls=_Command)
 def render(
     target: Annotated[
         Path,
@@ -346,8 +347,8 @@ def render(
     from punkforge.api import render_target
     from punkforge.pipeline.progress import RichUI, results_table
 
+    _stop_cleanly_on_signals()
     try:
-        _stop_cleanly_on_signals()
         result = render_target(target, tuple(set_), out, RichUI())
     except KeyboardInterrupt:
         _console(stderr=True).print(
@@ -355,15 +356,13 @@ def render(
             "longer verifies and is redrawn next time); run the same command again to finish."
         )
         raise typer.Exit(1) from None
-    except PunkforgeError as err:
-        raise _fail(err) from None
     if result.variants:
         _console().print(results_table(result.rows()))
     if result.failures:
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(cls=_Command)
 def schema() -> None:
     """Print the JSON Schema of the recipe format."""
     from punkforge.recipe.schema import recipe_schema
@@ -371,7 +370,7 @@ def schema() -> None:
     print(json.dumps(recipe_schema(), indent=2))
 
 
-@app.command()
+@app.command(cls=_Command)
 def new(
     name: Annotated[
         str | None,
@@ -405,15 +404,12 @@ def new(
         for stem, path in examples().items():
             print(f"{stem:<20} {example_summary(path)}")
         return
-    try:
-        if name is None:
-            raise RecipeError(
-                "punkforge new: give the new recipe's NAME, e.g. `punkforge new my-punks "
-                "--from strided-punks` (`punkforge new --list` shows the examples)."
-            )
-        path = write_starter(name, folder, example)
-    except PunkforgeError as err:
-        raise _fail(err) from None
+    if name is None:
+        raise RecipeError(
+            "punkforge new: give the new recipe's NAME, e.g. `punkforge new my-punks "
+            "--from strided-punks` (`punkforge new --list` shows the examples)."
+        )
+    path = write_starter(name, folder, example)
     print(f"wrote {path}; try: punkforge validate {path} && punkforge run {path}")
 
 

@@ -17,7 +17,7 @@ from conftest import ROOT
 
 import punkforge
 import punkforge.api
-from punkforge.api import QuietUI, RunResult, VariantResult, _set_items, _toml_value
+from punkforge.api import QuietUI, RunResult, VariantResult, _set_items
 from punkforge.errors import PunkforgeError, RecipeError, RunError
 
 TINY = """\
@@ -97,14 +97,20 @@ def test_sets_take_lists_of_tables(tmp_path: Path) -> None:
     assert [x.filters for x in rf.variants[0].recipe.model.encoder] == [8, 4]
 
 
-def test_toml_values() -> None:
-    assert _toml_value(True) == "true"
-    assert _toml_value(0.001) == "0.001"
-    assert _toml_value('say "hi"') == '"say \\"hi\\""'
-    assert _toml_value({"a": [1, 2]}) == '{ "a" = [1, 2] }'
+def test_sets_hold_their_toml_values(tmp_path: Path) -> None:
+    # tomli_w writes each value and tomllib reads it back: what the recipe would hold
+    assert _set_items({"k": True}) == (("k", True),)
+    assert _set_items({"k": 0.001}) == (("k", 0.001),)
+    assert _set_items({"k": 'say "hi"'}) == (("k", 'say "hi"'),)
+    assert _set_items({"k": {"a": [1, 2]}}) == (("k", {"a": [1, 2]}),)
+    assert _set_items({"k": (1, 2)}) == (("k", [1, 2]),)
     assert _set_items(None) == ()
-    with pytest.raises(RecipeError):
-        _toml_value(object())
+    with pytest.raises(RecipeError, match="k = "):
+        _set_items({"k": object()})
+    path = tmp_path / "r.toml"
+    path.write_text(TINY)
+    rf = punkforge.load_recipe(path, sets={"title": 'say "hi"'})
+    assert rf.title == 'say "hi"'
 
 
 def test_bad_key_is_a_recipe_error(tmp_path: Path) -> None:

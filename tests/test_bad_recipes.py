@@ -29,7 +29,7 @@ from typer.testing import CliRunner
 
 from punkforge.cli import app
 from punkforge.errors import RecipeError
-from punkforge.recipe.loader import load_recipe
+from punkforge.recipe.loader import read_recipe_file
 
 MARK = "# <- error"
 
@@ -210,7 +210,7 @@ def test_bad_recipe_in_a_subprocess(case: Case, results: dict[tuple[str, str], R
 def test_bad_recipe_raises_recipe_error(case: Case, tmp_path: Path) -> None:
     path = case.path(tmp_path)
     with pytest.raises(RecipeError) as err:
-        load_recipe(path)
+        read_recipe_file(path)
     assert err.value.exit_code == 2
     for text in case.expects:
         assert text in str(err.value)
@@ -230,7 +230,7 @@ def test_every_syntax_error_names_line_and_column(tmp_path: Path) -> None:
     for c in syntax:
         assert c.line is not None, c.name
         with pytest.raises(RecipeError) as err:
-            load_recipe(c.path(tmp_path))
+            read_recipe_file(c.path(tmp_path))
         assert re.search(rf", line {c.line}, column \d+: not valid TOML", str(err.value)), err
 
 

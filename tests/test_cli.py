@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from punkforge import __version__
 from punkforge.cli import app
-from punkforge.recipe.loader import load_recipe
+from punkforge.recipe.loader import read_recipe_file
 from punkforge.recipe.schema import recipe_schema
 
 COMMANDS = ["run", "validate", "list", "render", "schema", "new"]
@@ -94,7 +94,7 @@ def test_validate_every_shipped_recipe() -> None:
     lines = [x for x in r.stdout.strip().splitlines() if not x.startswith("  ")]
     assert len(lines) == len(RECIPES)
     for path, line in zip(RECIPES, lines, strict=True):
-        rf = load_recipe(path)
+        rf = read_recipe_file(path)
         n = len(rf.variants)
         assert line == f"{path}: ok, recipe '{rf.name}', {n} variant{'s' if n != 1 else ''}"
 
@@ -128,7 +128,7 @@ def test_list_shows_every_variant() -> None:
     path = ROOT / "recipes" / "devolution-sweep.toml"
     r = runner.invoke(app, ["list", str(path)])
     assert r.exit_code == 0, r.output
-    for v in load_recipe(path).variants:
+    for v in read_recipe_file(path).variants:
         assert f"devolution-sweep/{v.name}:" in r.stdout
 
 
@@ -165,13 +165,13 @@ def test_new_writes_a_recipe_that_validates(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     path = tmp_path / "my-punks.toml"
     assert str(path) in r.stdout
-    rf = load_recipe(path)
+    rf = read_recipe_file(path)
     assert (rf.name, rf.title, [v.name for v in rf.variants]) == ("my-punks", "My Punks", ["base"])
     assert runner.invoke(app, ["validate", str(path)]).exit_code == 0
     # "the values below are the defaults": the starter is the seed network
     plain = tmp_path / "plain.toml"
     plain.write_text('name = "my-punks"\ntitle = "My Punks"\n')
-    assert load_recipe(plain).variants[0].recipe == rf.variants[0].recipe
+    assert read_recipe_file(plain).variants[0].recipe == rf.variants[0].recipe
 
 
 def test_new_starter_comments_work_when_uncommented(tmp_path: Path) -> None:
@@ -182,7 +182,7 @@ def test_new_starter_comments_work_when_uncommented(tmp_path: Path) -> None:
         if line.startswith(("# [", '# "', "# model.")):
             text = text.replace(line, line[2:])
     path.write_text(text)
-    assert [v.name for v in load_recipe(path).variants] == [
+    assert [v.name for v in read_recipe_file(path).variants] == [
         "base", "wide",
         "epochs-5_activation-relu", "epochs-5_activation-elu",
         "epochs-20_activation-relu", "epochs-20_activation-elu",

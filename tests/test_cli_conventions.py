@@ -14,7 +14,7 @@ from conftest import ROOT
 from typer.testing import CliRunner
 
 from punkforge.cli import _open_in_browser, app
-from punkforge.recipe.loader import load_recipe
+from punkforge.recipe.loader import read_recipe_file
 from punkforge.recipe.starter import examples
 
 runner = CliRunner()
@@ -106,9 +106,9 @@ def test_new_from_copies_an_example_under_the_new_name(tmp_path: Path) -> None:
     path = tmp_path / "my-strides.toml"
     text = path.read_text()
     assert "Strided Punks: squeeze hard" in text  # comments kept
-    rf = load_recipe(path)
+    rf = read_recipe_file(path)
     assert rf.name == "my-strides"
-    original = load_recipe(examples()["strided-punks"])
+    original = read_recipe_file(examples()["strided-punks"])
     assert rf.variants[0].recipe.model == original.variants[0].recipe.model
     again = runner.invoke(app, args)
     assert again.exit_code == 2 and "already exists" in again.output
@@ -129,7 +129,7 @@ def test_every_example_validates_from_the_package(tmp_path: Path) -> None:
     for stem in examples():
         r = runner.invoke(app, ["new", f"copy-{stem}", "--from", stem, "--dir", str(tmp_path)])
         assert r.exit_code == 0, r.output
-        assert load_recipe(tmp_path / f"copy-{stem}.toml").name == f"copy-{stem}"
+        assert read_recipe_file(tmp_path / f"copy-{stem}.toml").name == f"copy-{stem}"
         v = runner.invoke(app, ["validate", str(tmp_path / f"copy-{stem}.toml")])
         assert v.exit_code == 0, v.output  # sprites: its image folder came along
 

@@ -18,7 +18,7 @@ from PIL import Image
 from punkforge.data import folder_images as images
 from punkforge.data import folder_scan as folder_mod
 from punkforge.errors import RecipeError
-from punkforge.recipe.loader import load_recipe
+from punkforge.recipe.loader import read_recipe_file
 from punkforge.recipe.sections import DataConfig, PosterConfig, SeriesConfig
 from punkforge.recipe.shapes import network_shapes
 from punkforge.training.store import training_key
@@ -259,7 +259,7 @@ def test_cache_hit_miss_and_invalidation(tmp_path: Path, monkeypatch: pytest.Mon
 def test_a_changed_folder_changes_the_training_key(tmp_path: Path) -> None:
     src = make_folder(tmp_path / "k", 5)
     path = write_recipe(tmp_path, f'name = "k"\n[data]\nsource = "{src.name}"\nsize = "auto"\n')
-    r = load_recipe(path).variants[0].recipe
+    r = read_recipe_file(path).variants[0].recipe
     assert r.data.source == str(src.resolve())
     key = training_key(r)
     assert training_key(r) == key
@@ -292,7 +292,9 @@ def test_network_shapes_at_non_square_size_with_explicit_output_padding(tmp_path
         output_padding = [0, 1]
         """,
     )
-    model = load_recipe(path, ["data.size=[13, 18]", 'data.source="x"']).variants[0].recipe.model
+    model = (
+        read_recipe_file(path, ["data.size=[13, 18]", 'data.source="x"']).variants[0].recipe.model
+    )
     rows = network_shapes(model, 1, (13, 18))
     assert [r.out[:2] for r in rows] == [(7, 9), (13, 18), (13, 18)]
 

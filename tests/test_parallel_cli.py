@@ -15,7 +15,7 @@ from test_store import result
 from punkforge.errors import PunkforgeError, RunError
 from punkforge.pipeline.pools import InProcessPool, LocalPool, open_pool, parse_jobs
 from punkforge.pipeline.runner import _collect_garbage
-from punkforge.recipe.loader import load_recipe
+from punkforge.recipe.loader import read_recipe_file
 from punkforge.training.store import StoreState, commit_epoch, training_key
 
 RECIPE = 'name = "p"\n[data]\ntrain_limit = 200\ntest_limit = 8\n[render]\nsample = 4\n'
@@ -100,7 +100,7 @@ class Steps:
 def test_garbage_collection_deletes_only_listed_files_and_no_link(tmp_path: Path) -> None:
     path = tmp_path / "p.toml"
     path.write_text(RECIPE)
-    rf = load_recipe(path, [])
+    rf = read_recipe_file(path, [])
     out = tmp_path / "out" / "p"
     train = out / ".train"
     used = train / training_key(rf.variants[0].recipe)
@@ -124,7 +124,7 @@ def test_garbage_collection_deletes_only_listed_files_and_no_link(tmp_path: Path
 def test_a_train_folder_that_is_a_link_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "p.toml"
     path.write_text(RECIPE)
-    rf = load_recipe(path, [])
+    rf = read_recipe_file(path, [])
     out = tmp_path / "out" / "p"
     out.mkdir(parents=True)
     elsewhere = tmp_path / "elsewhere"

@@ -18,10 +18,10 @@ from punkforge.recipe import paper
 from punkforge.recipe.loader import (
     RecipeFile,
     deep_merge,
-    load_recipe,
     loads_recipe,
     parse_key,
     parse_set,
+    read_recipe_file,
 )
 from punkforge.recipe.plain_dicts import to_dict
 from punkforge.recipe.sections import NAME_RE, Layer, OutputLayer, Recipe
@@ -112,7 +112,7 @@ def astuple(m: BaseModel) -> tuple[Any, ...]:
 
 
 def load(tmp_path: Path, text: str, sets: tuple[str, ...] = ()) -> RecipeFile:
-    return load_recipe(write_recipe(tmp_path, text), sets)
+    return read_recipe_file(write_recipe(tmp_path, text), sets)
 
 
 def base_of(tmp_path: Path, text: str, sets: tuple[str, ...] = ()) -> Recipe:
@@ -560,7 +560,7 @@ def test_set_with_a_bad_value_names_the_option(tmp_path: Path) -> None:
 def _all_variants(tmp_path: Path) -> list[tuple[str, Recipe]]:
     out = [(f"spec/{v.name}", v.recipe) for v in load(tmp_path, SPEC_EXAMPLE).variants]
     for path in RECIPES:
-        out += [(f"{path.stem}/{v.name}", v.recipe) for v in load_recipe(path).variants]
+        out += [(f"{path.stem}/{v.name}", v.recipe) for v in read_recipe_file(path).variants]
     return out
 
 
@@ -592,7 +592,7 @@ def test_there_are_shipped_recipes() -> None:
 
 @pytest.mark.parametrize("path", RECIPES, ids=[p.name for p in RECIPES])
 def test_every_shipped_recipe_validates(path: Path) -> None:
-    rf = load_recipe(path)
+    rf = read_recipe_file(path)
     assert rf.name == path.stem  # the file is named after its output folder
     assert rf.variants and rf.variants[0].name == "base"
     names = [v.name for v in rf.variants]
@@ -603,7 +603,9 @@ def test_every_shipped_recipe_validates(path: Path) -> None:
 
 
 def test_devolution_sweep_has_its_documented_variants() -> None:
-    rf = load_recipe(Path(__file__).resolve().parent.parent / "recipes" / "devolution-sweep.toml")
+    rf = read_recipe_file(
+        Path(__file__).resolve().parent.parent / "recipes" / "devolution-sweep.toml"
+    )
     assert [v.name for v in rf.variants] == [
         "base", "kernel5", "narrow", "shallow",
         "epochs-2_activation-relu", "epochs-2_activation-elu",

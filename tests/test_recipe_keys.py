@@ -16,13 +16,13 @@ from conftest import MINIMAL, write_recipe
 from punkforge.errors import RecipeError
 from punkforge.pipeline.output_folder import resolved_toml
 from punkforge.recipe.art_section import ArtConfig, Bend
-from punkforge.recipe.loader import RecipeFile, load_recipe, loads_recipe
+from punkforge.recipe.loader import RecipeFile, loads_recipe, read_recipe_file
 from punkforge.recipe.plain_dicts import predict_dict, to_dict, training_dict
 from punkforge.recipe.sections import DataConfig, Recipe
 
 
 def load(tmp_path: Path, text: str, sets: tuple[str, ...] = ()) -> RecipeFile:
-    return load_recipe(write_recipe(tmp_path, text), sets)
+    return read_recipe_file(write_recipe(tmp_path, text), sets)
 
 
 def base_of(tmp_path: Path, text: str, sets: tuple[str, ...] = ()) -> Recipe:
@@ -51,7 +51,7 @@ def test_a_folder_source_is_resolved_against_the_recipe_file(tmp_path: Path) -> 
     sub = tmp_path / "recipes"
     sub.mkdir()
     text = '[data]\nsource = "../art/cats"\nsize = [32, 48]\nfit = "pad"\ntest_fraction = 0.25\n'
-    r = load_recipe(write_recipe(sub, 'name = "t"\n' + text)).variants[0].recipe
+    r = read_recipe_file(write_recipe(sub, 'name = "t"\n' + text)).variants[0].recipe
     assert r.data.source == str(tmp_path / "art" / "cats")
     assert Path(r.data.source).is_absolute()
     assert (r.data.size, r.data.fit, r.data.test_fraction) == ((32, 48), "pad", 0.25)
@@ -262,7 +262,7 @@ def test_set_refuses_nan_and_infinity(tmp_path: Path, item: str) -> None:
 def test_a_utf8_bom_is_accepted(tmp_path: Path) -> None:
     p = tmp_path / "bom.toml"
     p.write_bytes(b'\xef\xbb\xbfname = "t"\n[train]\nepochs = 2\n')
-    r = load_recipe(p).variants[0].recipe
+    r = read_recipe_file(p).variants[0].recipe
     assert (r.name, r.train.epochs) == ("t", 2)
     assert loads_recipe('\ufeffname = "t"\n').name == "t"
 
@@ -322,7 +322,7 @@ def test_the_documented_recipe_writes_every_key_at_its_default() -> None:
     from punkforge.recipe.sections import Recipe
 
     path = ROOT / "recipes" / "devolved-punks.toml"
-    documented = load_recipe(path).variants[0].recipe
+    documented = read_recipe_file(path).variants[0].recipe
     defaults = loads_recipe('name = "devolved-punks"\ntitle = "Devolved Punks"\n')
     assert documented == defaults.variants[0].recipe
     text = path.read_text(encoding="utf-8")

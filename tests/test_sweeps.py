@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from punkforge.recipe.loader import load_recipe
+from punkforge.recipe.loader import read_recipe_file
 from punkforge.training.store import training_key
 
 pytestmark = pytest.mark.slow
@@ -87,7 +87,7 @@ def reference(recipe: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def key_of(recipe: Path, variant: str) -> str:
-    rf = load_recipe(recipe, [])
+    rf = read_recipe_file(recipe, [])
     return training_key(next(v for v in rf.variants if v.name == variant).recipe)
 
 

@@ -28,7 +28,7 @@ from punkforge.pipeline import runner
 from punkforge.pipeline import variant_folder as variant
 from punkforge.pipeline.output_folder import damaged, read_manifest
 from punkforge.pipeline.plan import plan_variant
-from punkforge.recipe.loader import load_recipe
+from punkforge.recipe.loader import read_recipe_file
 
 RECIPE = """
 name = "t"
@@ -79,7 +79,7 @@ def make_finished(tmp: Path, n: int = 6, scale: int = 2, paper: str = "A5") -> t
     recipe = tmp / "t.toml"
     recipe.write_text(RECIPE.format(n=n, scale=scale, paper=paper), encoding="utf-8")
     outs = tmp / "outs"
-    rf = load_recipe(recipe, ())
+    rf = read_recipe_file(recipe, ())
     v = rf.variants[0]
     folder = outs / "t" / "base"
     rng = np.random.default_rng(0)
@@ -151,7 +151,7 @@ def test_a_planted_link_is_refused_and_nothing_outside_changes(
     finished: tuple[Path, Path, Path], name: str, is_dir: bool, command: str
 ) -> None:
     recipe, outs, outside = finished
-    rf = load_recipe(recipe, ())
+    rf = read_recipe_file(recipe, ())
     out = outs / "t"
     where = out / name
     if where.is_dir():
@@ -214,7 +214,7 @@ def test_a_damaged_picture_is_redrawn_by_the_next_run(
     folder = outs / "t" / "base"
     good = (folder / rel).read_bytes()
     _corrupt(folder / rel, how)
-    rf = load_recipe(recipe, ())
+    rf = read_recipe_file(recipe, ())
     assert plan_variant(rf.variants[0], outs / "t").action == "render"
     report = runner.run_recipe(rf, outs, QuietUI())  # a re-render: no TensorFlow needed
     assert not report.failures
@@ -231,7 +231,7 @@ def test_a_damaged_array_is_never_redrawn_from(
     recipe, outs, _ = finished
     folder = outs / "t" / "base"
     _corrupt(folder / rel, how)
-    rf = load_recipe(recipe, ())
+    rf = read_recipe_file(recipe, ())
     assert plan_variant(rf.variants[0], outs / "t").action in ("devolve", "train")
     before = _snapshot(folder)
     res = run_cli("render", recipe, "--out", outs)
@@ -246,7 +246,7 @@ def test_a_damaged_manifest_means_redo_without_a_traceback(
     recipe, outs, _ = finished
     m = outs / "t" / "base" / "manifest.json"
     m.write_bytes(m.read_bytes()[:40])
-    rf = load_recipe(recipe, ())
+    rf = read_recipe_file(recipe, ())
     assert plan_variant(rf.variants[0], outs / "t").action == "train"
     res = run_cli("run", "--dry-run", recipe, "--out", outs)
     assert res.returncode == 0 and "t/base: train epochs 1-2" in res.stdout
@@ -275,7 +275,7 @@ def test_user_files_survive_renders_and_format_changes(finished: tuple[Path, Pat
     # a render-only change through `run`, adding a format, then one removing it again
     pdf = 'margin = "0.25in"\nformats = ["png", "pdf"]'
     recipe.write_text(text.replace('margin = "0.25in"', pdf))
-    assert not runner.run_recipe(load_recipe(recipe, ()), outs, QuietUI()).failures
+    assert not runner.run_recipe(read_recipe_file(recipe, ()), outs, QuietUI()).failures
     assert (folder / "poster.pdf").is_file()
     recipe.write_text(text.replace("scale = 2", "scale = 3", 1))
     res = run_cli("render", recipe, "--out", outs)
@@ -321,7 +321,7 @@ def test_render_refuses_a_recipe_that_changes_the_result(
     assert key in res.stderr and "punkforge run" in res.stderr and "Traceback" not in res.stderr
     assert _snapshot(outs) == before
     with pytest.raises(RecipeError):
-        runner.render_only(load_recipe(recipe, ()), outs / "t", QuietUI())
+        runner.render_only(read_recipe_file(recipe, ()), outs / "t", QuietUI())
 
 
 def test_render_set_sample_is_refused_and_render_keys_are_allowed(
@@ -364,8 +364,8 @@ def test_summary_and_manifest_are_strict_json(finished: tuple[Path, Path, Path])
     rows = [{"epoch": e, "loss": 0.3, "val_loss": float("nan"), "seconds": 0.5} for e in (1, 2)]
     with tree_guard.output_tree(outs / "t"):
         files.write_history(folder, rows)
-        variant.record_arrays(load_recipe(recipe, ()).variants[0], folder)
-    assert not runner.render_only(load_recipe(recipe, ()), outs / "t", QuietUI()).failures
+        variant.record_arrays(read_recipe_file(recipe, ()).variants[0], folder)
+    assert not runner.render_only(read_recipe_file(recipe, ()), outs / "t", QuietUI()).failures
 
     def refuse(constant: str) -> None:
         pytest.fail(f"not JSON: {constant}")
@@ -423,7 +423,7 @@ def test_render_interrupted_keeps_the_old_result_and_the_next_command_mends(
     assert not list(outs.rglob(".tmp-*")) and not (outs / "t" / tree_guard.JOURNAL).exists()
     m = read_manifest(folder)
     assert m is not None and not damaged(folder, m)
-    assert plan_variant(load_recipe(recipe, ()).variants[0], outs / "t").action == "skip"
+    assert plan_variant(read_recipe_file(recipe, ()).variants[0], outs / "t").action == "skip"
 
 
 @pytest.mark.slow

@@ -279,7 +279,7 @@ def image_ids(files: list[ImageFile] | tuple[ImageFile, ...]) -> list[str]:
     return out
 
 
-def describe(info: FolderInfo) -> str:
+def describe_folder(info: FolderInfo) -> str:
     """One line for `validate`: count, sizes, the data's size and what fit does."""
     counts = collections.Counter(info.sizes)
     sizes = ", ".join(f"{_fmt(s)} x{n:,}" for s, n in counts.most_common(3))

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from punkforge.gallery.formatting import finite, fmt_loss
-from punkforge.rendering.loss_plot import cover_ticks, nice_step
+from punkforge.rendering.loss_plot import nice_ticks
 
 # line colours of the variants, chosen to read on the dark page
 PALETTE = (
@@ -48,13 +48,6 @@ class Chart:
     base: int = 0  # y of the epoch labels
 
 
-def nice_ticks(lo: float, hi: float, count: int = 4) -> list[float]:
-    """Round tick values covering [lo, hi]."""
-    if not hi > lo:
-        return [lo]
-    return cover_ticks(lo, hi, nice_step(hi - lo, count))
-
-
 def _tick_label(t: float, step: float) -> str:
     """`t` with as many decimals as the step needs (0.025 steps: 3), so labels differ."""
     digits = next((d for d in range(7) if math.isclose(round(step, d), step, rel_tol=1e-9)), 6)
@@ -71,7 +64,8 @@ def make_chart(
     if not ys:
         return None
     max_ep = max(int(x) for x, _ in points)
-    ticks = nice_ticks(min(ys), max(ys), 5)
+    # about 6 round ticks (rendering's one tick rule); a flat curve gets one line at its value
+    ticks = nice_ticks(min(ys), max(ys), 6) if max(ys) > min(ys) else [min(ys)]
     lo, hi = ticks[0], ticks[-1] if len(ticks) > 1 else ticks[0] + 1
     step = ticks[1] - ticks[0] if len(ticks) > 1 else 1
     pw, ph = width - LEFT - RIGHT, height - TOP - BOTTOM
@@ -84,7 +78,7 @@ def make_chart(
 
     chart = Chart(width, height, svg_id, right=width - RIGHT, base=height - 8)
     chart.y_ticks = [(y(t), _tick_label(t, step)) for t in ticks]
-    ep_ticks = {1, max_ep} | set(nice_ticks(1, max_ep, 5) if max_ep > 6 else range(1, max_ep + 1))
+    ep_ticks = {1, max_ep} | set(nice_ticks(1, max_ep, 6) if max_ep > 6 else range(1, max_ep + 1))
     chart.x_ticks = [
         (x(t), str(int(t))) for t in sorted(ep_ticks) if 1 <= t <= max_ep and float(t).is_integer()
     ]

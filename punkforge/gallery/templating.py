@@ -1,4 +1,7 @@
-"""The one place that configures Jinja2 for the gallery; nothing else builds HTML strings.
+"""The one place that configures Jinja2; nothing else builds HTML strings.
+
+The gallery's pages and the API results' notebook view (`result.html.j2`,
+`punkforge.api`'s `_repr_html_`) are rendered here.
 
 Templates, CSS and JavaScript live in `templates/` as package data (a designer
 restyles the gallery there). Pages extend `frame.html.j2`, which inlines the

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from punkforge.errors import RecipeError
-from punkforge.recipe.loader import RecipeFile, load_recipe, loads_recipe
+from punkforge.recipe.loader import RecipeFile, loads_recipe, read_recipe_file
 from punkforge.recipe.sections import Variant
 
 
@@ -41,7 +41,7 @@ def load_target(target: Path, out: Path, sets: list[str]) -> tuple[RecipeFile, P
         variants.sort(key=lambda v: order.index(v.name) if v.name in order else len(order))
         base = variants[0].recipe
         return RecipeFile(source, base.name, base.display_title, tuple(variants)), target
-    rf = load_recipe(target, sets)
+    rf = read_recipe_file(target, sets)
     folder = out / rf.name
     if not folder.is_dir():
         raise RecipeError(

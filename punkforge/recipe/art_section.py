@@ -11,7 +11,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, Strict, model_validator
 
-from punkforge.recipe.value_types import Int, Morph, Number, Table, describe, named, problem
+from punkforge.recipe.value_types import Int, Morph, Number, Table, describe_value, named, problem
 
 BEND_OPS = ("scale", "ablate", "noise", "invert", "rotate")
 
@@ -79,7 +79,8 @@ class Bend(Table):
             )
         if self.op == "rotate" and self.value not in ROTATIONS:
             raise problem(
-                f'expected 90, 180 or 270 for op "rotate", found {describe(self.value)}.', "value"
+                f'expected 90, 180 or 270 for op "rotate", found {describe_value(self.value)}.',
+                "value",
             )
         return self
 

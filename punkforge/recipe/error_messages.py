@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from punkforge.recipe.key_paths import leaf_keys
 from punkforge.recipe.toml_source import KeyPath, parse_key
-from punkforge.recipe.value_types import PROBLEM, describe, did_you_mean, is_int, quoted
+from punkforge.recipe.value_types import PROBLEM, describe_value, did_you_mean, is_int, quoted
 
 MISSING = object()
 
@@ -136,6 +136,21 @@ def _toml(v: Any) -> str:
     return json.dumps(v) if isinstance(v, str) else str(v)
 
 
+# pydantic error types whose message is just "expected <this>, found <value>."
+_EXPECTED = {
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "int_from_float": "an integer",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "finite_number": "a finite number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "string_type": "a string",
+}
+_BOUNDS = ("greater_than_equal", "less_than_equal", "greater_than", "less_than")
+
+
 def translate(e: Any, root: type[BaseModel], top_extra: tuple[str, ...] = ()) -> Finding:
     """One pydantic error dict -> a Finding."""
     loc: KeyPath = list(e["loc"])
@@ -143,7 +158,6 @@ def translate(e: Any, root: type[BaseModel], top_extra: tuple[str, ...] = ()) ->
     if t == PROBLEM:
         return Finding(loc + parse_key(ctx.get("at") or ""), ctx["problem"], v)
     ann, parent, meta = _lookup(loc, root)
-    found = describe(v)
     if t == "missing":
         f = parent.model_fields[loc[-1]] if parent else None
         example = f" Add it, e.g. {loc[-1]} = {_toml(f.examples[0])}." if f and f.examples else ""
@@ -153,40 +167,47 @@ def translate(e: Any, root: type[BaseModel], top_extra: tuple[str, ...] = ()) ->
         if len(loc) == 1:
             known += list(top_extra)
         return Finding(loc, "unknown key." + _suggest(str(loc[-1]), known, root), loc[-1])
-    if t in ("int_type", "int_parsing", "int_from_float"):
-        text = "expected an integer"
-    elif t in ("float_type", "float_parsing", "finite_number"):
-        text = "expected a finite number" if t == "finite_number" else "expected a number"
-    elif t in ("bool_type", "bool_parsing"):
-        text = "expected true or false"
-    elif t == "string_type":
-        text = "expected a string"
-    elif t == "literal_error":
+    found = describe_value(v)
+    if t == "literal_error":
         choices = [str(c) for c in typing.get_args(_strip(ann))]
         return Finding(loc, f"expected one of {quoted(choices)}, found {found}."
                        + did_you_mean(v, choices), v)  # fmt: skip
-    elif t in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        text = f"expected {_kind(ann, v)}{_limits(meta)}"
-    elif t in ("too_long", "too_short"):
-        n = ctx.get("max_length", ctx.get("min_length"))
-        what = _items(ann)
-        if t == "too_short" and n == 1:
-            return Finding(loc, f"expected a non-empty list of {what}, found {found}.", v)
-        what = what.replace(" tables", "")
-        return Finding(loc, f"expected at most {n} {what}, found {ctx.get('actual_length')}.", v)
-    elif t in ("string_too_long", "string_too_short"):
-        if t == "string_too_short":
-            return Finding(loc, f"expected a non-empty string, found {found}.", v)
-        return Finding(loc, f"expected at most {ctx.get('max_length')} characters.", v)
-    elif t in ("tuple_type", "list_type"):
-        text = f"expected a list of {_items(ann)}"
-    elif t in ("model_type", "model_attributes_type", "dict_type"):
-        table = _strip(ann)
-        text = f"expected {getattr(table, 'TABLE', 'a table')}"
-    else:  # a kind of error no recipe key produces today: pydantic's own words
-        text = f"expected {e['msg'][0].lower()}{e['msg'][1:]}"
+    sentence = _length_problem(t, ctx, ann, found)
+    if sentence:
+        return Finding(loc, sentence, v)
+    text = _expected(t, e, ann, meta, v)
     if isinstance(v, float) and not math.isfinite(v):
         return Finding(
             loc, f"{text}, found {found}: NaN and infinity are not values a recipe can use.", v
         )
     return Finding(loc, f"{text}, found {found}.", v)
+
+
+def _length_problem(t: str, ctx: dict[str, Any], ann: Any, found: str) -> str | None:
+    """The whole sentence for a list or string of the wrong length; None for other errors."""
+    if t in ("too_long", "too_short"):
+        n = ctx.get("max_length", ctx.get("min_length"))
+        what = _items(ann)
+        if t == "too_short" and n == 1:
+            return f"expected a non-empty list of {what}, found {found}."
+        what = what.replace(" tables", "")
+        return f"expected at most {n} {what}, found {ctx.get('actual_length')}."
+    if t == "string_too_short":
+        return f"expected a non-empty string, found {found}."
+    if t == "string_too_long":
+        return f"expected at most {ctx.get('max_length')} characters."
+    return None
+
+
+def _expected(t: str, e: Any, ann: Any, meta: list[Any], v: Any) -> str:
+    """'expected ...' for a value of the wrong kind or out of bounds."""
+    if t in _EXPECTED:
+        return f"expected {_EXPECTED[t]}"
+    if t in _BOUNDS:
+        return f"expected {_kind(ann, v)}{_limits(meta)}"
+    if t in ("tuple_type", "list_type"):
+        return f"expected a list of {_items(ann)}"
+    if t in ("model_type", "model_attributes_type", "dict_type"):
+        return f"expected {getattr(_strip(ann), 'TABLE', 'a table')}"
+    # a kind of error no recipe key produces today: pydantic's own words
+    return f"expected {e['msg'][0].lower()}{e['msg'][1:]}"

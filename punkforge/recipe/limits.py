@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from punkforge.errors import PunkforgeError
 from punkforge.recipe.paper import color_rgb, inches_to_px, parse_length, trim_size_in
@@ -160,6 +160,49 @@ def poster_geometry(
     sizes, margins that leave no room, a page over MAX_PIXELS, tiles that do
     not fit even at scale 1, or crop marks without bleed.
     """
+    page = _page(cfg, n_tiles)
+    aw, ah, box, cap_scale = _printable_area(cfg, page)
+    bleed, margin = page.bleed, page.margin
+    pairs = cfg.layout == "pairs"
+    ph, pw = int(size[0]), int(size[1])
+    inner = pair_gap((ph, pw))
+    tw = 2 * pw + inner if pairs else pw
+    gutter = gap_for((ph, pw), GUTTER_PAIRS if pairs else GUTTER)
+    scale, cols, rows = _best_grid(n_tiles, tw, ph, gutter, aw, ah)
+    if scale < 1:
+        raise PunkforgeError(
+            f"{n_tiles} {'pairs' if pairs else 'punks'} do not fit on a {cfg.paper} "
+            f"{cfg.orientation} poster at {cfg.dpi} dpi with margin {cfg.margin}, even at one "
+            "pixel per punk pixel. Raise render.poster.dpi, choose a larger paper, "
+            "reduce the margin or data.test_limit."
+        )
+    tile_w, tile_h, gap = tw * scale, ph * scale, gutter * scale
+    grid_w, grid_h = cols * tile_w + (cols - 1) * gap, rows * tile_h + (rows - 1) * gap
+    return PosterGeometry(
+        dpi=cfg.dpi, width=page.width, height=page.height, trim_width=page.trim_w,
+        trim_height=page.trim_h, bleed=bleed, margin=margin, cols=cols, rows=rows, scale=scale,
+        tile_width=tile_w, tile_height=tile_h, gap=gap,
+        pair_gap=inner * scale if pairs else 0,
+        grid_x=bleed + margin + (aw - grid_w) // 2, grid_y=bleed + margin + (ah - grid_h) // 2,
+        grid_width=grid_w, grid_height=grid_h, caption_box=box, caption_scale=cap_scale,
+    )  # fmt: skip
+
+
+class _Page(NamedTuple):
+    """The page of a poster in pixels (and its trim size in inches, for messages)."""
+
+    paper_w: float
+    paper_h: float
+    trim_w: int
+    trim_h: int
+    bleed: int
+    margin: int
+    width: int
+    height: int
+
+
+def _page(cfg: PosterConfig, n_tiles: int) -> _Page:
+    """The page's pixel sizes; PunkforgeError for an unreadable or impossible page."""
     try:
         paper_w, paper_h = trim_size_in(cfg.paper, cfg.orientation)
     except ValueError as err:
@@ -184,43 +227,30 @@ def poster_geometry(
             f"({width * height / 1e6:.0f} megapixels), over the {MAX_PIXELS // 1_000_000}-"
             "megapixel limit. Lower render.poster.dpi or choose a smaller paper."
         )
-    aw, ah = trim_w - 2 * margin, trim_h - 2 * margin
-    cap_scale, band, box = caption_scale(dpi), 0, None
+    return _Page(paper_w, paper_h, trim_w, trim_h, bleed, margin, width, height)
+
+
+def _printable_area(
+    cfg: PosterConfig, page: _Page
+) -> tuple[int, int, tuple[int, int, int, int] | None, int]:
+    """(width, height) inside the margins and above the caption band, the caption's box, its
+    font scale; PunkforgeError when margins and caption leave no room."""
+    aw, ah = page.trim_w - 2 * page.margin, page.trim_h - 2 * page.margin
+    cap_scale, box = caption_scale(cfg.dpi), None
     if cfg.caption:
         need = LINE_H * cap_scale + 4 * cap_scale  # the text with 2 font px above and below
-        band = max(0, need - margin)
+        band = max(0, need - page.margin)
         ah -= band
-        box = (bleed + margin, bleed + trim_h - margin - band, aw, margin + band)
+        left, top = page.bleed + page.margin, page.bleed + page.trim_h - page.margin - band
+        box = (left, top, aw, page.margin + band)
     if aw <= 0 or ah <= 0:
         what = "margins and caption" if cfg.caption else "margins"
         raise PunkforgeError(
             f"render.poster.margin = {cfg.margin!r} leaves no room for punks on a "
-            f"{paper_w:.3g} x {paper_h:.3g} in page (the {what} take it all). "
+            f"{page.paper_w:.3g} x {page.paper_h:.3g} in page (the {what} take it all). "
             "Use a smaller margin or a larger paper."
         )
-    pairs = cfg.layout == "pairs"
-    ph, pw = int(size[0]), int(size[1])
-    inner = pair_gap((ph, pw))
-    tw = 2 * pw + inner if pairs else pw
-    gutter = gap_for((ph, pw), GUTTER_PAIRS if pairs else GUTTER)
-    scale, cols, rows = _best_grid(n_tiles, tw, ph, gutter, aw, ah)
-    if scale < 1:
-        raise PunkforgeError(
-            f"{n_tiles} {'pairs' if pairs else 'punks'} do not fit on a {cfg.paper} "
-            f"{cfg.orientation} poster at {dpi} dpi with margin {cfg.margin}, even at one "
-            "pixel per punk pixel. Raise render.poster.dpi, choose a larger paper, "
-            "reduce the margin or data.test_limit."
-        )
-    tile_w, tile_h, gap = tw * scale, ph * scale, gutter * scale
-    grid_w, grid_h = cols * tile_w + (cols - 1) * gap, rows * tile_h + (rows - 1) * gap
-    return PosterGeometry(
-        dpi=dpi, width=width, height=height, trim_width=trim_w, trim_height=trim_h,
-        bleed=bleed, margin=margin, cols=cols, rows=rows, scale=scale,
-        tile_width=tile_w, tile_height=tile_h, gap=gap,
-        pair_gap=inner * scale if pairs else 0,
-        grid_x=bleed + margin + (aw - grid_w) // 2, grid_y=bleed + margin + (ah - grid_h) // 2,
-        grid_width=grid_w, grid_height=grid_h, caption_box=box, caption_scale=cap_scale,
-    )  # fmt: skip
+    return aw, ah, box, cap_scale
 
 
 def check_poster(

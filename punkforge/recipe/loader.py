@@ -1,6 +1,6 @@
 """Reading recipe files: TOML -> validated, frozen `Recipe` variants.
 
-`load_recipe(path, sets)` parses the file (`text`), deep-merges each
+`read_recipe_file(path, sets)` parses the file (`text`), deep-merges each
 `[variants.X]` and `[sweep]` combination over the base, applies `--set`
 overrides and validates each result as a `Recipe` (`types`: every key, limit
 and cross-table check, the network's shapes included). It returns one
@@ -19,6 +19,7 @@ import itertools
 import os
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,15 +40,16 @@ from punkforge.recipe.toml_source import (
     parse_toml,
     read_toml,
 )
-from punkforge.recipe.value_types import describe
+from punkforge.recipe.value_types import describe_value
 
 __all__ = [
     "RecipeFile",
+    "SetItem",
     "deep_merge",
-    "load_recipe",
     "loads_recipe",
     "parse_key",
     "parse_set",
+    "read_recipe_file",
     "resolve",
 ]
 
@@ -171,8 +173,20 @@ def set_dotted(d: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
     return out
 
 
-def parse_set(item: str, only_render: bool = False) -> tuple[str, Any]:
-    """'train.epochs=3' -> ('train.epochs', 3). VALUE is TOML; a bare word is a string."""
+# One --set override: "KEY=VALUE" as typed (VALUE is TOML), or (KEY, value) already in
+# TOML's terms (the API's `sets={...}`).
+SetItem = str | tuple[str, Any]
+
+
+def parse_set(item: SetItem, only_render: bool = False) -> tuple[str, Any]:
+    """'train.epochs=3' -> ('train.epochs', 3). VALUE is TOML; a bare word is a string.
+
+    A (KEY, value) pair has its key checked the same way and its value kept.
+    """
+    if isinstance(item, tuple):
+        key, value = item
+        _check_set_key(f"{key}={value!r}", key, only_render)
+        return key, value
     hidden = invisible_in(item)
     if hidden:
         pos = item.index(hidden[0]) + 1
@@ -185,18 +199,23 @@ def parse_set(item: str, only_render: bool = False) -> tuple[str, Any]:
     key = key.strip()
     if not eq or not key:
         raise RecipeError(f"--set {item}: expected KEY=VALUE, e.g. --set train.epochs=3.")
-    known = [k for k in leaf_keys(Recipe) if not only_render or k.startswith("render.")]
-    if key not in known:
-        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-        hint = f" Did you mean '{close[0]}'?" if close else ""
-        scope = " render key" if only_render else " key"
-        raise RecipeError(f"--set {item}: '{key}' is not a{scope} of the recipe format.{hint}")
+    _check_set_key(item, key, only_render)
     text = text.strip()
     try:
         value = tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         value = text
     return key, value
+
+
+def _check_set_key(item: str, key: str, only_render: bool) -> None:
+    """Refuse a --set key the recipe format does not have (or, for render, a non-render key)."""
+    known = [k for k in leaf_keys(Recipe) if not only_render or k.startswith("render.")]
+    if key not in known:
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        scope = " render key" if only_render else " key"
+        raise RecipeError(f"--set {item}: '{key}' is not a{scope} of the recipe format.{hint}")
 
 
 def _sweep_label(key: str, keys: list[str], value: Any, index: int) -> str:
@@ -238,37 +257,55 @@ def _check_sweep(doc: TomlDoc, sweep: dict[str, Any]) -> None:
             raise RecipeError(f"{where}: not a key the sweep can vary.{hint}")
         if not isinstance(values, list) or not values:
             raise RecipeError(
-                f"{where}: expected a non-empty list of values, found {describe(values)}."
+                f"{where}: expected a non-empty list of values, found {describe_value(values)}."
             )
 
 
-def resolve(doc: TomlDoc, sets: tuple[str, ...] = ()) -> RecipeFile:
+def resolve(doc: TomlDoc, sets: tuple[SetItem, ...] = ()) -> RecipeFile:
     """Validate a parsed recipe and expand its variants; see module docstring."""
     raw, source = doc.data, doc.source
     base_dir = os.path.abspath(os.path.dirname(source)) if source != "<recipe>" else os.getcwd()
-    parsed_sets = dict(parse_set(s) for s in sets)
-
-    def with_sets(d: dict[str, Any]) -> dict[str, Any]:
-        for k, v in parsed_sets.items():
-            d = set_dotted(d, k, v)
-        return d
-
-    base_ctx = _Ctx(doc, sets=parsed_sets)
+    expand = _Expand(doc, dict(parse_set(s) for s in sets), base_dir)
+    base_ctx = _Ctx(doc, sets=expand.sets)
     base_raw = {k: v for k, v in raw.items() if k not in TOP_EXTRA}
-    base = _validate(with_sets(base_raw), base_ctx, base_dir)
-    variants: list[Variant] = [Variant("base", base, source)]
-
+    base = _validate(expand.with_sets(base_raw), base_ctx, base_dir)
     table = raw.get("variants", {})
     if not isinstance(table, dict):
         raise base_ctx.fail(
-            ["variants"], f"expected tables [variants.NAME], found {describe(table)}."
+            ["variants"], f"expected tables [variants.NAME], found {describe_value(table)}."
         )
-    for vname, over in table.items():
-        vctx = _Ctx(doc, vname, over if isinstance(over, dict) else {}, sets=parsed_sets)
+    variants = [Variant("base", base, source)]
+    variants += [expand.variant_table(base_raw, name, over) for name, over in table.items()]
+    sweep = raw.get("sweep", {})
+    if not isinstance(sweep, dict):
+        raise base_ctx.fail(["sweep"], f"expected a table [sweep], found {describe_value(sweep)}.")
+    _check_sweep(doc, sweep)
+    variants += expand.sweep_combinations(base_raw, sweep)
+    _refuse_duplicate_names(doc, variants, table)
+    return RecipeFile(source, base.name, base.display_title, tuple(variants))
+
+
+class _Expand:
+    """Turns the base recipe plus a [variants.X] table or a [sweep] combination into a Variant."""
+
+    def __init__(self, doc: TomlDoc, sets: dict[str, Any], base_dir: str) -> None:
+        self.doc, self.sets, self.base_dir = doc, sets, base_dir
+
+    def with_sets(self, d: dict[str, Any]) -> dict[str, Any]:
+        """`d` with every --set override applied (they win over the file)."""
+        for k, v in self.sets.items():
+            d = set_dotted(d, k, v)
+        return d
+
+    def variant_table(self, base_raw: dict[str, Any], vname: str, over: Any) -> Variant:
+        """[variants.vname] merged over the base, checked and validated."""
+        vctx = _Ctx(self.doc, vname, over if isinstance(over, dict) else {}, sets=self.sets)
         if not NAME_RE.match(vname):
             raise vctx.fail([], f"variant name '{vname}' must be {NAME_HELP}.", vname)
         if not isinstance(over, dict):
-            raise vctx.fail([], f"expected a table [variants.{vname}], found {describe(over)}.")
+            raise vctx.fail(
+                [], f"expected a table [variants.{vname}], found {describe_value(over)}."
+            )
         for extra in TOP_EXTRA:
             if extra in over:
                 raise vctx.fail(
@@ -281,52 +318,57 @@ def resolve(doc: TomlDoc, sets: tuple[str, ...] = ()) -> RecipeFile:
                 "a variant cannot change the recipe's name (it names the output folder); "
                 "the variant's own name is its table name.",
             )
-        merged = with_sets(deep_merge(base_raw, over))
-        variants.append(Variant(vname, _validate(merged, vctx, base_dir), source))
+        merged = self.with_sets(deep_merge(base_raw, over))
+        return Variant(vname, _validate(merged, vctx, self.base_dir), self.doc.source)
 
-    sweep = raw.get("sweep", {})
-    if not isinstance(sweep, dict):
-        raise base_ctx.fail(["sweep"], f"expected a table [sweep], found {describe(sweep)}.")
-    _check_sweep(doc, sweep)
-    keys = list(sweep)
-    for combo in itertools.product(*(list(enumerate(sweep[k])) for k in keys)) if keys else ():
-        vname = "_".join(_sweep_label(k, keys, v, i) for k, (i, v) in zip(keys, combo, strict=True))
-        merged = base_raw
-        for k, (_, v) in zip(keys, combo, strict=True):
-            merged = set_dotted(merged, k, v)
-        sctx = _Ctx(doc, vname, sweep_keys=tuple(keys), sets=parsed_sets)
-        if not NAME_RE.match(vname):
-            raise RecipeError(
-                f"{source}: [sweep] makes the variant name '{vname}', which is not "
-                f"{NAME_HELP}. Use fewer or simpler values, or [variants.NAME] tables."
-            )
-        variants.append(Variant(vname, _validate(with_sets(merged), sctx, base_dir), source))
+    def sweep_combinations(self, base_raw: dict[str, Any], sweep: dict[str, Any]) -> list[Variant]:
+        """One variant per combination of the [sweep] values, named from its values."""
+        keys = list(sweep)
+        out: list[Variant] = []
+        for combo in itertools.product(*(list(enumerate(sweep[k])) for k in keys)) if keys else ():
+            pairs = list(zip(keys, combo, strict=True))
+            vname = "_".join(_sweep_label(k, keys, v, i) for k, (i, v) in pairs)
+            merged = base_raw
+            for k, (_, v) in pairs:
+                merged = set_dotted(merged, k, v)
+            sctx = _Ctx(self.doc, vname, sweep_keys=tuple(keys), sets=self.sets)
+            if not NAME_RE.match(vname):
+                raise RecipeError(
+                    f"{self.doc.source}: [sweep] makes the variant name '{vname}', which is not "
+                    f"{NAME_HELP}. Use fewer or simpler values, or [variants.NAME] tables."
+                )
+            recipe = _validate(self.with_sets(merged), sctx, self.base_dir)
+            out.append(Variant(vname, recipe, self.doc.source))
+        return out
 
+
+def _refuse_duplicate_names(doc: TomlDoc, variants: list[Variant], table: dict[str, Any]) -> None:
+    """Two variants may not share a name (they would share an output folder)."""
     seen: dict[str, int] = {}
     for v in variants:
         seen[v.name] = seen.get(v.name, 0) + 1
     dups = [n for n, c in seen.items() if c > 1]
-    if dups:
-        dup = dups[0]
-        why = (
-            "'base' is the base recipe's own name"
-            if dup == "base"
-            else "a [sweep] combination is named that way too"
-            if dup in table
-            else "two [sweep] combinations get that name; is a value listed twice?"
-        )
-        raise RecipeError(
-            f"{source}{doc.lines.where(['variants', dup])}: two variants are both named "
-            f"'{dup}' ({why}). Rename one of them."
-        )
-    return RecipeFile(source, base.name, base.display_title, tuple(variants))
+    if not dups:
+        return
+    dup = dups[0]
+    why = (
+        "'base' is the base recipe's own name"
+        if dup == "base"
+        else "a [sweep] combination is named that way too"
+        if dup in table
+        else "two [sweep] combinations get that name; is a value listed twice?"
+    )
+    raise RecipeError(
+        f"{doc.source}{doc.lines.where(['variants', dup])}: two variants are both named "
+        f"'{dup}' ({why}). Rename one of them."
+    )
 
 
-def load_recipe(path: str | Path, sets: tuple[str, ...] | list[str] = ()) -> RecipeFile:
+def read_recipe_file(path: str | Path, sets: Sequence[SetItem] = ()) -> RecipeFile:
     """Load, validate and expand one recipe file."""
     return resolve(read_toml(path), tuple(sets))
 
 
-def loads_recipe(text: str, source: str = "<recipe>", sets: tuple[str, ...] = ()) -> RecipeFile:
-    """Like `load_recipe`, from TOML text (tests, `render` of a run folder)."""
+def loads_recipe(text: str, source: str = "<recipe>", sets: Sequence[SetItem] = ()) -> RecipeFile:
+    """Like `read_recipe_file`, from TOML text (tests, `render` of a run folder)."""
     return resolve(parse_toml(text, source), tuple(sets))

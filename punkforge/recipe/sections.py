@@ -52,7 +52,7 @@ from punkforge.recipe.value_types import (
     PaperSize,
     Str,
     Table,
-    describe,
+    describe_value,
     named,
     problem,
 )
@@ -220,7 +220,7 @@ class DataConfig(Table):
             v = getattr(self, key)
             if v > most:
                 raise problem(
-                    f"expected an integer from 1 to {most}, found {describe(v)}: "
+                    f"expected an integer from 1 to {most}, found {describe_value(v)}: "
                     f"cpunks10k has {most:,} {what} punks.",
                     key,
                 )
@@ -294,7 +294,7 @@ class TrainConfig(Table):
 
 def _unique(v: tuple[str, ...]) -> tuple[str, ...]:
     if len(set(v)) != len(v):
-        raise problem(f"a format is listed twice in {describe(list(v))}.")
+        raise problem(f"a format is listed twice in {describe_value(list(v))}.")
     return v
 
 

@@ -43,7 +43,7 @@ def problem(text: str, at: str = "") -> PydanticCustomError:
     return PydanticCustomError(PROBLEM, "{problem}", {"problem": text, "at": at})
 
 
-def describe(v: Any) -> str:
+def describe_value(v: Any) -> str:
     """A value as the user wrote it, with its TOML kind: '"rgb" (a string)', '[3] (a list)'."""
     kind = {
         bool: "a boolean",
@@ -107,7 +107,7 @@ def _checked(parse: Any, pattern: str | None = None) -> Any:
         try:
             parse(v)
         except ValueError as err:
-            raise problem(f"expected {err}, found {describe(v)}.") from None
+            raise problem(f"expected {err}, found {describe_value(v)}.") from None
         return v
 
     schema: dict[str, Any] = {"type": "string"}
@@ -135,7 +135,7 @@ def named(pattern: str, help: str) -> Any:
 
     def check(v: str) -> str:
         if not rx.match(v):
-            raise problem(f"expected {help}, found {describe(v)}.")
+            raise problem(f"expected {help}, found {describe_value(v)}.")
         return v
 
     return Annotated[
@@ -157,14 +157,14 @@ def _read_pair(v: Any, lo: int, hi: int) -> Pair:
     elif isinstance(v, (list, tuple)) and len(v) == 2:
         items, subs = list(v), ["[0]", "[1]"]
     else:
-        raise problem(f"expected an integer or a list [h, w] of two, found {describe(v)}.")
+        raise problem(f"expected an integer or a list [h, w] of two, found {describe_value(v)}.")
     for x, sub in zip(items, subs, strict=True):
         if not is_int(x):
             nan = isinstance(x, float) and not math.isfinite(x)
             why = ": NaN and infinity are not values a recipe can use" if nan else ""
-            raise problem(f"expected an integer, found {describe(x)}{why}.", sub)
+            raise problem(f"expected an integer, found {describe_value(x)}{why}.", sub)
         if not lo <= x <= hi:
-            raise problem(f"expected an integer from {lo} to {hi}, found {describe(x)}.", sub)
+            raise problem(f"expected an integer from {lo} to {hi}, found {describe_value(x)}.", sub)
     return (items[0], items[1])
 
 
@@ -188,7 +188,7 @@ def IntPairOrAuto(lo: int, hi: int, optional: bool = False) -> Any:
             return v
         if isinstance(v, str):
             raise problem(
-                f'expected "auto", an integer or a list [h, w] of two, found {describe(v)}.'
+                f'expected "auto", an integer or a list [h, w] of two, found {describe_value(v)}.'
             )
         return _read_pair(v, lo, hi)
 
@@ -206,13 +206,13 @@ def _read_palette(v: Any, names: tuple[str, ...]) -> Any:
             hint = did_you_mean(v, names)
             raise problem(
                 f"expected one of {quoted(names)} or a list of colours '#rrggbb', "
-                f"found {describe(v)}.{hint}"
+                f"found {describe_value(v)}.{hint}"
             )
         return v
     if not isinstance(v, (list, tuple)) or not 1 <= len(v) <= 256:
         raise problem(
             f"expected one of {quoted(names)} or a list of 1 to 256 colours '#rrggbb', "
-            f"found {describe(v)}."
+            f"found {describe_value(v)}."
         )
     out = []
     for i, c in enumerate(v):
@@ -221,7 +221,9 @@ def _read_palette(v: Any, names: tuple[str, ...]) -> Any:
                 raise ValueError("a colour '#rrggbb'")
             out.append(_lower_color(c))
         except ValueError:
-            raise problem(f"expected a colour '#rrggbb', found {describe(c)}.", f"[{i}]") from None
+            raise problem(
+                f"expected a colour '#rrggbb', found {describe_value(c)}.", f"[{i}]"
+            ) from None
     return tuple(out)
 
 
@@ -246,14 +248,14 @@ MorphId = int | str
 
 def _read_morph(v: Any) -> tuple[tuple[MorphId, MorphId], ...]:
     if not isinstance(v, (list, tuple)):
-        raise problem(f"expected a list of [a, b] id pairs, found {describe(v)}.")
+        raise problem(f"expected a list of [a, b] id pairs, found {describe_value(v)}.")
     out = []
     for i, p in enumerate(v):
         ok = isinstance(p, (list, tuple)) and len(p) == 2
         if not ok or not all(is_int(x) or isinstance(x, str) for x in p):
             raise problem(
                 f"expected a pair of ids like [9000, 9001] (or file stems like "
-                f'["cat", "dog"]), found {describe(p)}.',
+                f'["cat", "dog"]), found {describe_value(p)}.',
                 f"[{i}]",
             )
         out.append((p[0], p[1]))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -47,7 +48,10 @@ def cover_ticks(lo: float, hi: float, step: float) -> list[float]:
 
 
 def nice_ticks(lo: float, hi: float, count: int = 6) -> list[float]:
-    """About `count` round tick values covering [lo, hi] (a flat range is widened by 0.5)."""
+    """About `count` round tick values covering [lo, hi] (a flat range is widened by 0.5).
+
+    punkforge's one tick rule: this loss plot and the gallery's charts both use it.
+    """
     if not hi > lo:
         lo, hi = lo - 0.5, hi + 0.5
     return cover_ticks(lo, hi, nice_step(hi - lo, max(1, count - 1)))
@@ -86,35 +90,21 @@ def make_loss_plot(history: list[dict[str, Any]], title: str) -> np.ndarray:
     series = [(label, _clean([row.get(key) for row in history]), col) for key, label, col in SERIES]
     series = [s for s in series if any(v is not None for v in s[1])]
     values = [v for _, vals, _ in series for v in vals if v is not None]
+    axes = _Axes.fit(epochs, values)
     im = Image.new("RGB", (WIDTH, HEIGHT), BG)
     draw = ImageDraw.Draw(im)
     x0, x1, y0, y1 = LEFT, WIDTH - RIGHT, TOP, HEIGHT - BOTTOM
-    first, last = (min(epochs), max(epochs)) if epochs else (1, 1)
-    if last - first <= 12:
-        xticks = [float(e) for e in range(first, last + 1)]
-    else:
-        xticks = [t for t in nice_ticks(first, last, 8) if first <= t <= last and t == int(t)]
-    yticks = nice_ticks(min(values), max(values)) if values else [0.0, 1.0]
-    lo, hi = yticks[0], yticks[-1]
-    # a little room left and right, so the first and last points clear the frame
-    xpad = max(0.5, 0.03 * (last - first))
-    left, right = first - xpad, last + xpad
-
-    def px(epoch: float, value: float) -> tuple[float, float]:
-        return (
-            x0 + (epoch - left) / (right - left) * (x1 - x0),
-            y1 - (value - lo) / (hi - lo) * (y1 - y0),
-        )
-
-    for t in yticks:
-        draw.line([(x0, px(left, t)[1]), (x1, px(left, t)[1])], fill=GRID, width=1)
-    for t in xticks:
-        draw.line([(px(t, lo)[0], y0), (px(t, lo)[0], y1)], fill=GRID, width=1)
+    for t in axes.yticks:
+        y = axes.px(axes.left, t)[1]
+        draw.line([(x0, y), (x1, y)], fill=GRID, width=1)
+    for t in axes.xticks:
+        x = axes.px(t, axes.lo)[0]
+        draw.line([(x, y0), (x, y1)], fill=GRID, width=1)
     draw.rectangle([x0, y0, x1, y1], outline=INK, width=2)
     legend_w = max((text_size(label, TEXT)[0] for label, _, _ in series), default=0)
     lx, ly = x1 - 20 - 72 - legend_w, y0 + 20
     for k, (_, vals, color) in enumerate(series):
-        points = [px(e, v) for e, v in zip(epochs, vals, strict=True) if v is not None]
+        points = [axes.px(e, v) for e, v in zip(epochs, vals, strict=True) if v is not None]
         if len(points) > 1:
             draw.line(points, fill=color, width=3, joint="curve")
         legend_y = ly + 30 * k + CAP_H * TEXT // 2
@@ -123,19 +113,7 @@ def make_loss_plot(history: list[dict[str, Any]], title: str) -> np.ndarray:
             box = [x - MARK, y - MARK, x + MARK, y + MARK]
             (draw.ellipse if k == 0 else draw.rectangle)(box, fill=color)
     img = np.array(im)
-    ystep = yticks[1] - yticks[0]
-    for t in yticks:
-        text = _fmt(t, ystep)
-        w, _ = text_size(text, TEXT)
-        y = int(px(left, t)[1])
-        img[y - 1 : y + 1, x0 - 8 : x0] = INK
-        draw_text(img, text, x0 - 14 - w, y - CAP_H * TEXT // 2, TEXT, INK)
-    for t in xticks:
-        text = f"{int(t)}"
-        w, _ = text_size(text, TEXT)
-        x = int(px(t, lo)[0])
-        img[y1 : y1 + 8, x - 1 : x + 1] = INK
-        draw_text(img, text, x - w // 2, y1 + 16, TEXT, INK)
+    _draw_tick_labels(img, axes)
     w, _ = text_size("epoch", TEXT)
     draw_text(img, "epoch", (x0 + x1 - w) // 2, y1 + 52, TEXT, INK)
     _draw_vertical(img, "loss", 24, (y0 + y1) // 2, TEXT)
@@ -144,3 +122,58 @@ def make_loss_plot(history: list[dict[str, Any]], title: str) -> np.ndarray:
     for k, (label, _, _) in enumerate(series):
         draw_text(img, label, lx + 72, ly + 30 * k, TEXT, INK)
     return img
+
+
+@dataclass(frozen=True)
+class _Axes:
+    """The ticks and the data range of the plot, and where a data point lands in pixels."""
+
+    xticks: list[float]
+    yticks: list[float]
+    left: float  # the epoch at the frame's left edge
+    right: float
+
+    @property
+    def lo(self) -> float:
+        return self.yticks[0]
+
+    @property
+    def hi(self) -> float:
+        return self.yticks[-1]
+
+    @classmethod
+    def fit(cls, epochs: list[int], values: list[float]) -> _Axes:
+        first, last = (min(epochs), max(epochs)) if epochs else (1, 1)
+        if last - first <= 12:
+            xticks = [float(e) for e in range(first, last + 1)]
+        else:
+            xticks = [t for t in nice_ticks(first, last, 8) if first <= t <= last and t == int(t)]
+        yticks = nice_ticks(min(values), max(values)) if values else [0.0, 1.0]
+        # a little room left and right, so the first and last points clear the frame
+        xpad = max(0.5, 0.03 * (last - first))
+        return cls(xticks, yticks, first - xpad, last + xpad)
+
+    def px(self, epoch: float, value: float) -> tuple[float, float]:
+        x0, x1, y0, y1 = LEFT, WIDTH - RIGHT, TOP, HEIGHT - BOTTOM
+        return (
+            x0 + (epoch - self.left) / (self.right - self.left) * (x1 - x0),
+            y1 - (value - self.lo) / (self.hi - self.lo) * (y1 - y0),
+        )
+
+
+def _draw_tick_labels(img: np.ndarray, axes: _Axes) -> None:
+    """Tick marks and their numbers on the left (loss) and bottom (epoch) axes."""
+    x0, y1 = LEFT, HEIGHT - BOTTOM
+    ystep = axes.yticks[1] - axes.yticks[0]
+    for t in axes.yticks:
+        text = _fmt(t, ystep)
+        w, _ = text_size(text, TEXT)
+        y = int(axes.px(axes.left, t)[1])
+        img[y - 1 : y + 1, x0 - 8 : x0] = INK
+        draw_text(img, text, x0 - 14 - w, y - CAP_H * TEXT // 2, TEXT, INK)
+    for t in axes.xticks:
+        text = f"{int(t)}"
+        w, _ = text_size(text, TEXT)
+        x = int(axes.px(t, axes.lo)[0])
+        img[y1 : y1 + 8, x - 1 : x + 1] = INK
+        draw_text(img, text, x - w // 2, y1 + 16, TEXT, INK)

@@ -45,41 +45,22 @@ def write_pdf(
     media = f"[0 0 {_num(w_pt)} {_num(h_pt)}]"
     b = bleed * pt
     trim = f"[{_num(b)} {_num(b)} {_num(w_pt - b)} {_num(h_pt - b)}]"
-    offsets: list[int] = []
-    pos = 0
-
-    def out(data: bytes) -> None:
-        nonlocal pos
-        fh.write(data)
-        pos += len(data)
-
-    def obj(body: bytes, stream: list[bytes] | None = None) -> None:
-        offsets.append(pos)
-        out(f"{len(offsets)} 0 obj\n".encode() + body)
-        if stream is not None:
-            out(b"\nstream\n")
-            for piece in stream:
-                out(piece)
-            out(b"\nendstream")
-        out(b"\nendobj\n")
-
     icc = zlib.compress(srgb_icc(), 9)
     content = f"q {_num(w_pt)} 0 0 {_num(h_pt)} 0 0 cm /Im0 Do Q".encode()
     image_len = sum(len(p) for p in idat)
-    safe_title = title.encode("latin-1", "replace").decode("latin-1")
-    safe_title = safe_title.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
-    out(b"%PDF-1.6\n%\xe2\xe3\xcf\xd3\n")
-    obj(b"<< /Type /Catalog /Pages 2 0 R >>")
-    obj(b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
-    obj(
+    pdf = _Objects(fh)
+    pdf.out(b"%PDF-1.6\n%\xe2\xe3\xcf\xd3\n")
+    pdf.obj(b"<< /Type /Catalog /Pages 2 0 R >>")
+    pdf.obj(b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+    pdf.obj(
         (
             f"<< /Type /Page /Parent 2 0 R /MediaBox {media} /BleedBox {media} "
             f"/TrimBox {trim} /Resources << /XObject << /Im0 5 0 R >> >> /Contents 4 0 R >>"
         ).encode()
     )
-    obj(f"<< /Length {len(content)} >>".encode(), [content])
-    obj(
+    pdf.obj(f"<< /Length {len(content)} >>".encode(), [content])
+    pdf.obj(
         (
             f"<< /Type /XObject /Subtype /Image /Width {width} /Height {height} "
             f"/ColorSpace [/ICCBased 6 0 R] /BitsPerComponent 8 /Interpolate false "
@@ -88,13 +69,47 @@ def write_pdf(
         ).encode(),
         idat,
     )
-    obj(
+    pdf.obj(
         f"<< /N 3 /Alternate /DeviceRGB /Filter /FlateDecode /Length {len(icc)} >>".encode(),
         [icc],
     )
-    obj(f"<< /Title ({safe_title}) /Producer (punkforge) >>".encode())
-    xref = pos
-    rows = "".join(f"{o:010d} 00000 n \n" for o in offsets)
-    out(f"xref\n0 {len(offsets) + 1}\n0000000000 65535 f \n{rows}".encode())
-    out(f"trailer\n<< /Size {len(offsets) + 1} /Root 1 0 R /Info 7 0 R >>\n".encode())
-    out(f"startxref\n{xref}\n%%EOF\n".encode())
+    pdf.obj(f"<< /Title ({_pdf_text(title)}) /Producer (punkforge) >>".encode())
+    pdf.finish(root=1, info=7)
+
+
+def _pdf_text(text: str) -> str:
+    """`text` as the inside of a PDF literal string: Latin-1, with \\, ( and ) escaped."""
+    safe = text.encode("latin-1", "replace").decode("latin-1")
+    return safe.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
+class _Objects:
+    """Numbered PDF objects written one after another; each offset is kept for the xref."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self.fh = fh
+        self.pos = 0
+        self.offsets: list[int] = []
+
+    def out(self, data: bytes) -> None:
+        self.fh.write(data)
+        self.pos += len(data)
+
+    def obj(self, body: bytes, stream: list[bytes] | None = None) -> None:
+        """The next object (numbered from 1), with a stream of `stream`'s pieces if given."""
+        self.offsets.append(self.pos)
+        self.out(f"{len(self.offsets)} 0 obj\n".encode() + body)
+        if stream is not None:
+            self.out(b"\nstream\n")
+            for piece in stream:
+                self.out(piece)
+            self.out(b"\nendstream")
+        self.out(b"\nendobj\n")
+
+    def finish(self, root: int, info: int) -> None:
+        """The cross-reference table and the trailer naming the catalog and info objects."""
+        xref, n = self.pos, len(self.offsets) + 1
+        rows = "".join(f"{o:010d} 00000 n \n" for o in self.offsets)
+        self.out(f"xref\n0 {n}\n0000000000 65535 f \n{rows}".encode())
+        self.out(f"trailer\n<< /Size {n} /Root {root} 0 R /Info {info} 0 R >>\n".encode())
+        self.out(f"startxref\n{xref}\n%%EOF\n".encode())
