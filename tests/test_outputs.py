@@ -57,6 +57,33 @@ def test_only_journaled_temporaries_are_removed(tmp_path: Path) -> None:
     assert users.read_bytes() == b"u"
 
 
+def test_series_threads_write_under_the_same_guard(tmp_path: Path) -> None:
+    """The series renderer writes from threads; each sees the tree and refuses a planted link."""
+    from punkforge.recipe.sections import SeriesConfig
+    from punkforge.rendering.series import save_series
+
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "series").mkdir(parents=True)
+    root = tmp_path / "t"
+    root.mkdir()
+    (root / "v").symlink_to(elsewhere)  # a link above the folder the threads write into
+    dev = np.zeros((3, 24, 24, 1), np.uint8)
+    with tree_guard.output_tree(root), pytest.raises(RunError, match="symbolic link"):
+        save_series(dev, None, np.arange(3), root / "v" / "series", SeriesConfig(scale=1), "#000")
+    assert not list((elsewhere / "series").iterdir())
+
+
+def test_a_tree_is_active_only_inside_its_with(tmp_path: Path) -> None:
+    with tree_guard.output_tree(tmp_path) as tree:
+        assert tree.root == tmp_path.resolve()
+        with tree_guard.track_writes(tmp_path / "v") as written:
+            files.write_text(tmp_path / "v" / "a.txt", "a")
+        assert written == {tmp_path.resolve() / "v" / "a.txt"}
+    outside = pytest.raises(ValueError, match="not inside an active output tree")
+    with outside, tree_guard.track_writes(tmp_path / "v"):
+        pass
+
+
 def test_npz_bytes_depend_only_on_the_arrays(tmp_path: Path) -> None:
     a = np.arange(24, dtype=np.uint8).reshape(2, 3, 4)
     files.save_npz(tmp_path / "one.npz", devolved=a, ids=np.array([9000, 9001]))
@@ -118,7 +145,8 @@ def test_history_from_the_store_takes_null_val_loss(tmp_path: Path) -> None:
 def test_run_lock_refuses_a_second_holder_and_frees_on_death(tmp_path: Path) -> None:
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys, time; from pathlib import Path; from punkforge.pipeline.output_folder import run_lock\n"
+         "import sys, time; from pathlib import Path\n"
+         "from punkforge.pipeline.output_folder import run_lock\n"
          "with run_lock(Path(sys.argv[1])):\n    print('locked', flush=True); time.sleep(60)",
          str(tmp_path)],
         stdout=subprocess.PIPE, text=True,
