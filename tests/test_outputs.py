@@ -15,6 +15,7 @@ import pytest
 from punkforge import files, tree_guard
 from punkforge.errors import RunError
 from punkforge.pipeline.output_folder import damaged, run_lock, safe_child
+from punkforge.training import history
 
 
 def test_atomic_write_keeps_the_old_file_when_the_writer_fails(tmp_path: Path) -> None:
@@ -129,16 +130,16 @@ def test_json_is_always_valid(tmp_path: Path) -> None:
 
 def test_history_round_trips_through_csv(tmp_path: Path) -> None:
     rows = [{"epoch": 1, "loss": 0.5, "val_loss": float("nan"), "seconds": 1.25}]
-    files.write_history(tmp_path, rows)
+    history.write_history(tmp_path, rows)
     text = (tmp_path / "history.csv").read_text()
     assert text == "epoch,loss,val_loss,seconds\n1,0.500000,,1.250\n"
-    back = files.read_history(tmp_path)
+    back = history.read_history(tmp_path)
     assert back[0]["loss"] == 0.5 and back[0]["val_loss"] != back[0]["val_loss"]
 
 
 def test_history_from_the_store_takes_null_val_loss(tmp_path: Path) -> None:
     # state.json keeps a run without validation data (NaN) as null
-    files.write_history(tmp_path, [{"epoch": 1, "loss": 0.5, "val_loss": None, "seconds": 1.0}])
+    history.write_history(tmp_path, [{"epoch": 1, "loss": 0.5, "val_loss": None, "seconds": 1.0}])
     assert (tmp_path / "history.csv").read_text().splitlines()[1] == "1,0.500000,,1.000"
 
 

@@ -29,6 +29,7 @@ from punkforge.pipeline import variant_folder as variant
 from punkforge.pipeline.output_folder import damaged, read_manifest
 from punkforge.pipeline.plan import plan_variant
 from punkforge.recipe.loader import load_recipe
+from punkforge.training import history
 
 RECIPE = """
 name = "t"
@@ -92,7 +93,7 @@ def make_finished(tmp: Path, n: int = 6, scale: int = 2, paper: str = "A5") -> t
         )  # fmt: skip
         snaps = np.stack([devolved[:4] // 2, devolved[:4]])
         files.save_npz(folder / "snapshots.npz", epochs=np.array([1, 2]), images=snaps)
-        files.write_history(
+        history.write_history(
             folder,
             [{"epoch": e, "loss": 0.3 / e, "val_loss": 0.31 / e, "seconds": 0.5} for e in (1, 2)],
         )
@@ -363,7 +364,7 @@ def test_summary_and_manifest_are_strict_json(finished: tuple[Path, Path, Path])
     folder = outs / "t" / "base"
     rows = [{"epoch": e, "loss": 0.3, "val_loss": float("nan"), "seconds": 0.5} for e in (1, 2)]
     with tree_guard.output_tree(outs / "t"):
-        files.write_history(folder, rows)
+        history.write_history(folder, rows)
         variant.record_arrays(load_recipe(recipe, ()).variants[0], folder)
     assert not runner.render_only(load_recipe(recipe, ()), outs / "t", QuietUI()).failures
 

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from punkforge import files
-from punkforge.files import write_history
 from punkforge.pipeline.output_folder import TRAIN_DIR, safe_child
 from punkforge.pipeline.pools import Done, Pool
 from punkforge.recipe.sections import Variant
 from punkforge.recipe.shapes import count_params
+from punkforge.training.history import write_history
 from punkforge.training.store import (
     EpochResult,
     StoreState,

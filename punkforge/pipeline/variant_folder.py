@@ -19,7 +19,6 @@ from typing import Any, Protocol
 import numpy as np
 
 from punkforge import files, tree_guard
-from punkforge.files import read_history, write_history
 from punkforge.pipeline.output_folder import (
     TRAIN_DIR,
     damaged,
@@ -31,6 +30,7 @@ from punkforge.pipeline.output_folder import (
 from punkforge.pipeline.plan import SOURCES, predict_key
 from punkforge.recipe.sections import Recipe, Variant
 from punkforge.recipe.shapes import count_params
+from punkforge.training.history import read_history, write_history
 from punkforge.training.store import has_snapshots, read_snapshots, read_state, training_key
 
 
