@@ -19,11 +19,14 @@ import mimetypes
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from punkforge.errors import PunkforgeError, RecipeError, RunError
 from punkforge.recipe.loader import RecipeFile
 from punkforge.recipe.loader import load_recipe as _load_file
+
+if TYPE_CHECKING:
+    from punkforge.pipeline.progress import ProgressUI
 
 __all__ = [
     "PunkforgeError",
@@ -203,7 +206,7 @@ def check_only(only: tuple[str, ...], loaded: list[RecipeFile]) -> None:
 def run_file(
     rf: RecipeFile,
     out: Path,
-    ui: Any,
+    ui: ProgressUI,
     only: tuple[str, ...] = (),
     fresh: bool = False,
     pool: Any = None,
@@ -217,7 +220,7 @@ def run_file(
 
 
 def render_target(
-    target: RecipeFile | str | Path, sets: tuple[str, ...], out: Path, ui: Any
+    target: RecipeFile | str | Path, sets: tuple[str, ...], out: Path, ui: ProgressUI
 ) -> RunResult:
     """`punkforge render` for a run folder, a recipe file or a loaded recipe."""
     from punkforge.pipeline.render_target import load_target
@@ -239,21 +242,6 @@ def render_target(
     return _result(rf, folder, report.rows, report.failures)
 
 
-class QuietUI:
-    """The runner's hooks, doing nothing: the API is quiet unless asked."""
-
-    def __enter__(self) -> QuietUI:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        pass
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return lambda *args, **kwargs: None
-
-
 # ---- helpers ------------------------------------------------------------------------------
 
 
@@ -265,12 +253,13 @@ def _recipe_file(recipe: RecipeFile | str | Path, sets: Sets) -> RecipeFile:
     return load_recipe(recipe, sets)
 
 
-def _ui(progress: bool) -> Any:
-    if not progress:
-        return QuietUI()
-    from rich.console import Console
+def _ui(progress: bool) -> ProgressUI:
+    """Rich progress bars when asked; else the null UI (the API is quiet by default)."""
+    from punkforge.pipeline.progress import NullUI, RichUI
 
-    from punkforge.pipeline.progress import RichUI
+    if not progress:
+        return NullUI()
+    from rich.console import Console
 
     ui = RichUI(Console())  # rich draws in Jupyter as well as in a terminal
     if ui.console.is_jupyter:
