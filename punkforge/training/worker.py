@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -138,8 +138,21 @@ def run_group(job: GroupJob, data: TrainData) -> Iterator[Progress | EpochResult
         )
 
 
+class EpochHooks(Protocol):
+    """What `train_store` tells a benchmark or notebook as it trains."""
+
+    def epoch_start(self, epoch: int, epochs: int, batches: int) -> None: ...
+    def batch_end(self, batch: int, loss: float) -> None: ...
+    def epoch_end(self, epoch: int, epochs: int, row: dict[str, float]) -> None: ...
+
+
 def train_store(
-    recipe: Recipe, punks: Any, store: Path, epochs: int, sample: int, hooks: Any = None
+    recipe: Recipe,
+    punks: Any,
+    store: Path,
+    epochs: int,
+    sample: int,
+    hooks: EpochHooks | None = None,
 ) -> StoreState:
     """Both halves in this process: heal `store`, train it to `epochs`, commit each epoch.
 
