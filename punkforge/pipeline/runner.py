@@ -11,7 +11,7 @@ Every command works inside `tree_guard.output_tree(out)` under the run lock: no
 symlink is followed, temporaries are journaled, and a variant folder loses
 only files its previous manifest listed. The manifest is replaced last, so
 the previous one stays valid (or fails to verify) until then. What happens
-inside one variant's folder (devolving, drawing, its manifest) is in `variant`.
+inside one variant's folder (devolving, drawing, its manifest) is in `variant_folder`.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def run_recipe(
 ) -> RunReport:
     """Bring `out_root/<name>/` up to date for the selected variants.
 
-    `pool` is where training groups run (`run.parallel.open_pool`: local
+    `pool` is where training groups run (`pools.open_pool`: local
     processes or Ray); by default one after another in this process. Planning,
     devolving, rendering and every write to the output tree happen here.
     """

@@ -4,7 +4,7 @@ A *training group* is the set of selected variants that share one training
 store (they differ only in `train.epochs` or rendering). `TrainingGroups`
 works in named steps: `plan` gathers the groups, `heal` mends each group's
 store and decides what it still needs, `dispatch` sends the groups that need
-epochs to a pool (`run.parallel`), longest first, `commit` stores every
+epochs to a pool (`pools`), longest first, `commit` stores every
 epoch that comes back (`store.commit_epoch`: atomic files, `state.json`
 last) while the variants' `history.csv` follow along, and `retry` tries a
 failed group again from its last committed epoch, at most `RETRIES` times.
