@@ -17,10 +17,13 @@ import mimetypes
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from punkforge.errors import PunkforgeError, RecipeError, RunError
 from punkforge.recipe.loader import RecipeFile, SetItem, read_recipe_file
+
+if TYPE_CHECKING:
+    from punkforge.pipeline.progress import ProgressUI
 
 __all__ = [
     "PunkforgeError",
@@ -245,7 +248,7 @@ def plan_files(
 def run_files(
     loaded: list[RecipeFile],
     out: Path,
-    ui: Any,
+    ui: ProgressUI,
     only: tuple[str, ...] = (),
     fresh: bool = False,
     *,
@@ -280,7 +283,7 @@ def run_files(
 
 
 def render_target(
-    target: RecipeFile | str | Path, sets: Sequence[SetItem], out: Path, ui: Any
+    target: RecipeFile | str | Path, sets: Sequence[SetItem], out: Path, ui: ProgressUI
 ) -> RunResult:
     """`punkforge render` for a run folder, a recipe file or a loaded recipe."""
     from punkforge.pipeline.preflight import preflight
@@ -304,21 +307,6 @@ def render_target(
     return _result(rf, folder, report.rows, report.failures)
 
 
-class QuietUI:
-    """The runner's hooks, doing nothing: the API is quiet unless asked."""
-
-    def __enter__(self) -> QuietUI:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        pass
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return lambda *args, **kwargs: None
-
-
 # ---- helpers ------------------------------------------------------------------------------
 
 
@@ -330,12 +318,13 @@ def _recipe_file(recipe: RecipeFile | str | Path, sets: Sets) -> RecipeFile:
     return load_recipe(recipe, sets)
 
 
-def _ui(progress: bool) -> Any:
-    if not progress:
-        return QuietUI()
-    from rich.console import Console
+def _ui(progress: bool) -> ProgressUI:
+    """Rich progress bars when asked; else the null UI (the API is quiet by default)."""
+    from punkforge.pipeline.progress import NullUI, RichUI
 
-    from punkforge.pipeline.progress import RichUI
+    if not progress:
+        return NullUI()
+    from rich.console import Console
 
     ui = RichUI(Console())  # rich draws in Jupyter as well as in a terminal
     if ui.console.is_jupyter:

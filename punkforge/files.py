@@ -1,8 +1,8 @@
-"""Atomic file writing, guarded reading, hashing, JSON, npz and history.csv.
+"""Atomic file writing, guarded reading, hashing, JSON and npz: generic file helpers.
 
 Every file punkforge makes is written to a hidden temporary name in the same
 folder, flushed to disk and renamed into place, so a reader (or a rerun after
-kill -9) never sees half a file. Inside an output tree (`tree.output_tree`)
+kill -9) never sees half a file. Inside an output tree (`tree_guard.output_tree`)
 every path is checked for symbolic links first and every temporary is
 journaled before it exists (see `punkforge.tree_guard`). `file_entries` and
 `damaged_entries` record and verify what was written.
@@ -11,7 +11,6 @@ journaled before it exists (see `punkforge.tree_guard`). `file_entries` and
 from __future__ import annotations
 
 import contextlib
-import csv
 import errno
 import hashlib
 import io
@@ -272,52 +271,3 @@ def load_npz(path: str | os.PathLike[str]) -> dict[str, Any]:
         f"{path} {why}. Fix: run `punkforge run` again to rebuild it from its training store "
         "(or with --fresh to start that variant over)."
     )
-
-
-HISTORY_FIELDS = ("epoch", "loss", "val_loss", "seconds")
-
-
-def _num(text: str | None) -> float:
-    return float(text) if text not in (None, "") else math.nan
-
-
-def read_history(folder: Path) -> list[dict[str, float]]:
-    """history.csv rows (epoch, loss, val_loss, seconds); [] when missing or unreadable.
-
-    An empty cell (no validation data) reads as NaN; malformed rows are skipped.
-    """
-    try:
-        text = read_bytes(folder / "history.csv").decode("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return []
-    rows = []
-    for rec in csv.DictReader(io.StringIO(text)):
-        try:
-            rows.append(
-                {
-                    "epoch": int(rec["epoch"]),
-                    "loss": _num(rec["loss"]),
-                    "val_loss": _num(rec["val_loss"]),
-                    "seconds": _num(rec["seconds"]),
-                }
-            )
-        except (ValueError, KeyError, TypeError):
-            continue
-    return rows
-
-
-def write_history(folder: Path, history: list[dict[str, float]]) -> None:
-    """history.csv: epoch, loss, val_loss, seconds (an empty cell where there is no value)."""
-
-    def cell(v: float | None, digits: int) -> str:
-        # None: state.json keeps "no validation data" (NaN) as JSON null
-        return f"{v:.{digits}f}" if v is not None and math.isfinite(v) else ""
-
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(HISTORY_FIELDS)
-    for h in history:
-        w.writerow(
-            [int(h["epoch"]), cell(h["loss"], 6), cell(h["val_loss"], 6), cell(h["seconds"], 3)]
-        )
-    write_text(folder / "history.csv", buf.getvalue())

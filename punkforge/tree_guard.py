@@ -1,17 +1,20 @@
 """The output tree guard: no symlinks followed, temporaries journaled, writes recorded.
 
 While a command works on an output tree (`--out/<name>`) it holds
-`output_tree(root)`. Every path punkforge then writes, reads or deletes under
-that root goes through `check_path`, which lstat's each component from the
-root down and refuses a symbolic link where punkforge's own file or folder
-belongs (one RunError naming the link and the fix). `files.atomic_path`,
-`files.open_read`, `files.ensure_dir` and `files.remove_listed` call it, so
-the renderers (which only call `files.atomic_path`) are guarded without
-knowing about it.
+`output_tree(root)`, which makes an `OutputTree` and makes it active for
+the code that runs inside the `with`. Every path punkforge then writes,
+reads or deletes under that root goes through `check_path`, which lstat's
+each component from the root down and refuses a symbolic link where
+punkforge's own file or folder belongs (one RunError naming the link and the
+fix). `files.atomic_path`, `files.open_read`, `files.ensure_dir` and
+`files.remove_listed` call it, so the renderers (which only call
+`files.atomic_path`) are guarded without knowing about it.
 
-The active trees are a plain module-level stack, not a ContextVar, on
-purpose: the series renderer writes from worker threads, which do not
-inherit a ContextVar's value.
+The active trees travel in a `contextvars.ContextVar` holding an immutable
+tuple (set and reset with tokens), so nothing here is module-level mutable
+state. A thread does not inherit a ContextVar's value: code that writes
+from worker threads (the series renderer) starts each task with
+`contextvars.copy_context().run`, so the task sees the same trees.
 
 Temporaries: before `atomic_path` creates a temporary under a tree it
 appends the temporary's relative path to `<root>/.journal`. Entering a tree
@@ -32,7 +35,7 @@ import os
 import stat
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from contextvars import ContextVar
 from pathlib import Path
 
 from punkforge.errors import RunError
@@ -42,15 +45,67 @@ TMP_PREFIX = ".tmp-"
 NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
-@dataclass
-class _Tree:
-    root: Path  # absolute
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    journal_fd: int | None = None
-    trackers: list[tuple[Path, set[Path]]] = field(default_factory=list)
+class OutputTree:
+    """One output tree a command works on: its root, its journal and its write trackers.
+
+    Worker threads may journal and record writes at once, so the journal's
+    file descriptor and the trackers are guarded by the tree's own lock.
+    """
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(os.path.abspath(root))
+        self._lock = threading.Lock()
+        self._journal_fd: int | None = None
+        self._trackers: list[tuple[Path, set[Path]]] = []
+
+    def parts(self, path: Path) -> tuple[str, ...] | None:
+        """`path` (absolute) relative to the root, as parts; None when outside the tree."""
+        try:
+            return path.relative_to(self.root).parts
+        except ValueError:
+            return None
+
+    def journal(self, parts: tuple[str, ...]) -> None:
+        """Append one temporary's relative path to `<root>/.journal`."""
+        line = ("/".join(parts) + "\n").encode("utf-8")
+        with self._lock:
+            if self._journal_fd is None:
+                path = check_path(self.root / JOURNAL)
+                flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | NOFOLLOW
+                self._journal_fd = os.open(path, flags, 0o644)
+            os.write(self._journal_fd, line)
+
+    def record_write(self, path: Path) -> None:
+        """Tell every tracker whose folder holds `path` that it was just written."""
+        with self._lock:
+            for folder, written in self._trackers:
+                if folder in path.parents:
+                    written.add(path)
+
+    @contextlib.contextmanager
+    def track_writes(self, folder: Path) -> Iterator[set[Path]]:
+        """Collect the absolute paths written under `folder` (absolute) while active."""
+        written: set[Path] = set()
+        entry = (folder, written)
+        with self._lock:
+            self._trackers.append(entry)
+        try:
+            yield written
+        finally:
+            with self._lock:
+                self._trackers.remove(entry)
+
+    def close_journal(self) -> None:
+        """Close the journal's file descriptor, if it was opened."""
+        with self._lock:
+            if self._journal_fd is not None:
+                os.close(self._journal_fd)
+                self._journal_fd = None
 
 
-_TREES: list[_Tree] = []
+# The trees active in this context, innermost last. A tuple, never changed in
+# place: `output_tree` sets a new one and resets it with its token.
+_ACTIVE: ContextVar[tuple[OutputTree, ...]] = ContextVar("punkforge_output_trees", default=())
 
 
 def link_error(path: Path) -> RunError:
@@ -63,12 +118,12 @@ def link_error(path: Path) -> RunError:
     )
 
 
-def _tree_of(path: Path) -> tuple[_Tree, tuple[str, ...]] | None:
-    for tree in reversed(_TREES):
-        try:
-            return tree, path.relative_to(tree.root).parts
-        except ValueError:
-            continue
+def _tree_of(path: Path) -> tuple[OutputTree, tuple[str, ...]] | None:
+    """The innermost active tree holding `path` (absolute), and path's parts below its root."""
+    for tree in reversed(_ACTIVE.get()):
+        parts = tree.parts(path)
+        if parts is not None:
+            return tree, parts
     return None
 
 
@@ -108,28 +163,16 @@ def safe_rel(rel: str) -> bool:
 def journal_temporary(tmp: Path) -> None:
     """Record `tmp` in its tree's journal before it is created (no-op outside a tree)."""
     found = _tree_of(tmp)
-    if found is None:
-        return
-    tree, parts = found
-    line = ("/".join(parts) + "\n").encode("utf-8")
-    with tree.lock:
-        if tree.journal_fd is None:
-            path = check_path(tree.root / JOURNAL)
-            flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | NOFOLLOW
-            tree.journal_fd = os.open(path, flags, 0o644)
-        os.write(tree.journal_fd, line)
+    if found is not None:
+        tree, parts = found
+        tree.journal(parts)
 
 
 def record_write(path: Path) -> None:
     """Tell every `track_writes` that covers `path` that it was just written."""
     found = _tree_of(path)
-    if found is None:
-        return
-    tree = found[0]
-    with tree.lock:
-        for folder, written in tree.trackers:
-            if folder in path.parents:
-                written.add(path)
+    if found is not None:
+        found[0].record_write(path)
 
 
 @contextlib.contextmanager
@@ -137,18 +180,10 @@ def track_writes(folder: str | os.PathLike[str]) -> Iterator[set[Path]]:
     """Collect the absolute paths `atomic_path` commits under `folder` while active."""
     f = Path(os.path.abspath(folder))
     found = _tree_of(f)
-    written: set[Path] = set()
     if found is None:
         raise ValueError(f"{folder} is not inside an active output tree")
-    tree = found[0]
-    entry = (f, written)
-    with tree.lock:
-        tree.trackers.append(entry)
-    try:
+    with found[0].track_writes(f) as written:
         yield written
-    finally:
-        with tree.lock:
-            tree.trackers.remove(entry)
 
 
 def clean_journal(root: Path) -> None:
@@ -172,23 +207,21 @@ def clean_journal(root: Path) -> None:
 
 
 @contextlib.contextmanager
-def output_tree(root: str | os.PathLike[str]) -> Iterator[Path]:
+def output_tree(root: str | os.PathLike[str]) -> Iterator[OutputTree]:
     """Guard every write, read and delete under `root`; clean the journal on entry and exit.
 
     Hold the run lock around it: the journal is cleaned on entry, which
-    would delete a concurrent writer's temporaries.
+    would delete a concurrent writer's temporaries. The tree is active in
+    this context (and in contexts copied from it) until the `with` ends.
     """
-    tree = _Tree(Path(os.path.abspath(root)))
+    tree = OutputTree(root)
     check_path(tree.root)
-    _TREES.append(tree)
+    token = _ACTIVE.set((*_ACTIVE.get(), tree))
     try:
         clean_journal(tree.root)
-        yield tree.root
+        yield tree
     finally:
-        with tree.lock:
-            if tree.journal_fd is not None:
-                os.close(tree.journal_fd)
-                tree.journal_fd = None
+        tree.close_journal()
         with contextlib.suppress(OSError, RunError):
             clean_journal(tree.root)
-        _TREES.remove(tree)
+        _ACTIVE.reset(token)

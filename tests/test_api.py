@@ -17,7 +17,7 @@ from conftest import ROOT
 
 import punkforge
 import punkforge.api
-from punkforge.api import QuietUI, RunResult, VariantResult, _set_items
+from punkforge.api import RunResult, VariantResult, _set_items
 from punkforge.errors import PunkforgeError, RecipeError, RunError
 
 TINY = """\
@@ -168,10 +168,19 @@ def test_missing_dataset_names_the_pip_command(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_quiet_ui_swallows_every_hook() -> None:
-    ui = QuietUI()
+    from punkforge.pipeline.progress import NullUI, ProgressUI, RichUI
+
+    ui = punkforge.api._ui(progress=False)
+    assert isinstance(ui, NullUI)
+    hooks = {name for name in vars(ProgressUI) if not name.startswith("_")}
+    hooks |= {"__enter__", "__exit__"}
+    assert {"variant_start", "step", "group_start", "group_progress", "group_end"} <= hooks
+    for cls in (NullUI, RichUI):  # every hook written out, none answered by __getattr__
+        assert all(name in vars(cls) for name in hooks), cls
+        assert "__getattr__" not in vars(cls)
     with ui:
         ui.variant_start("r", "v", "train")
-        ui.epoch_end(1, 1, {"loss": 1.0})
+        ui.group_epoch("k", 1, {"loss": 1.0})
     with pytest.raises(AttributeError):
         ui._private  # noqa: B018
 

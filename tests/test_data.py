@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -479,3 +480,18 @@ def test_budgets_are_checked_at_the_size_the_folder_gives(tmp_path: Path) -> Non
     make_folder(small / "imgs", 20, 24, 24)  # the same recipe on small images is fine
     res = run_cli("validate", folder_recipe(small, extra), cwd=small)
     assert res.returncode == 0, res.stderr
+
+
+def test_remembered_folders_are_bounded() -> None:
+    from punkforge.data.folder_images import _FINGERPRINTS, _INSPECTED, _Recent
+
+    assert _FINGERPRINTS.size and _INSPECTED.size  # a process never keeps every folder
+    recent: _Recent[str, str] = _Recent(2)
+    computed: list[str] = []
+
+    def value(key: str) -> Callable[[], str]:
+        return lambda: computed.append(key) or key.upper()
+
+    assert [recent.get(k, value(k)) for k in ("a", "b", "a", "c", "b")] == list("ABACB")
+    assert computed == ["a", "b", "c", "b"]  # "b" was the least recently used when "c" came
+    assert list(recent.values) == ["c", "b"]

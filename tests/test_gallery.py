@@ -10,7 +10,6 @@ import json
 import math
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import numpy as np
@@ -23,6 +22,7 @@ from punkforge.gallery.pages import SHEET_UNIT, root_title, write_recipe_index, 
 from punkforge.gallery.thumbnails import THUMB, thumb_factor, write_poster_thumb
 from punkforge.pipeline import runner
 from punkforge.pipeline import variant_folder as variant
+from punkforge.pipeline.progress import NullUI
 from punkforge.recipe.loader import loads_recipe
 from punkforge.rendering.loss_plot import nice_ticks
 from punkforge.rendering.png_codec import read_image
@@ -60,13 +60,6 @@ model.encoder = [ {{ filters = 8, kernel = 5 }} ]
 model.decoder = [ {{ filters = 8, kernel = 5 }} ]
 """
 VAL_LOSS = {"base": 0.25, "short": 0.3125, "wide": 0.1875}
-
-
-class QuietUI:
-    """RunUI that says nothing."""
-
-    def __getattr__(self, name: str) -> Any:
-        return lambda *args, **kwargs: None
 
 
 class Page(HTMLParser):
@@ -138,7 +131,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (out / "base" / "model.keras").write_bytes(b"not really a model")
     for v in rf.variants:
         variant.record_arrays(v, out / v.name)  # what devolving records for `render`
-    report = runner.render_only(rf, out, QuietUI())
+    report = runner.render_only(rf, out, NullUI())
     assert not report.failures
     return out
 
@@ -367,7 +360,7 @@ def solo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (out / "base").mkdir(parents=True)
     _fake_variant(out / "base", 2, 0.25, 7)
     variant.record_arrays(rf.variants[0], out / "base")  # what devolving records for `render`
-    assert not runner.render_only(rf, out, QuietUI()).failures
+    assert not runner.render_only(rf, out, NullUI()).failures
     return out
 
 

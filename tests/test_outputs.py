@@ -15,6 +15,7 @@ import pytest
 from punkforge import files, tree_guard
 from punkforge.errors import RunError
 from punkforge.pipeline.output_folder import damaged, run_lock, safe_child
+from punkforge.training import history
 
 
 def test_atomic_write_keeps_the_old_file_when_the_writer_fails(tmp_path: Path) -> None:
@@ -55,6 +56,33 @@ def test_only_journaled_temporaries_are_removed(tmp_path: Path) -> None:
         pass
     assert not tmp.exists() and not (tmp_path / tree_guard.JOURNAL).exists()
     assert users.read_bytes() == b"u"
+
+
+def test_series_threads_write_under_the_same_guard(tmp_path: Path) -> None:
+    """The series renderer writes from threads; each sees the tree and refuses a planted link."""
+    from punkforge.recipe.sections import SeriesConfig
+    from punkforge.rendering.series import save_series
+
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "series").mkdir(parents=True)
+    root = tmp_path / "t"
+    root.mkdir()
+    (root / "v").symlink_to(elsewhere)  # a link above the folder the threads write into
+    dev = np.zeros((3, 24, 24, 1), np.uint8)
+    with tree_guard.output_tree(root), pytest.raises(RunError, match="symbolic link"):
+        save_series(dev, None, np.arange(3), root / "v" / "series", SeriesConfig(scale=1), "#000")
+    assert not list((elsewhere / "series").iterdir())
+
+
+def test_a_tree_is_active_only_inside_its_with(tmp_path: Path) -> None:
+    with tree_guard.output_tree(tmp_path) as tree:
+        assert tree.root == tmp_path.resolve()
+        with tree_guard.track_writes(tmp_path / "v") as written:
+            files.write_text(tmp_path / "v" / "a.txt", "a")
+        assert written == {tmp_path.resolve() / "v" / "a.txt"}
+    outside = pytest.raises(ValueError, match="not inside an active output tree")
+    with outside, tree_guard.track_writes(tmp_path / "v"):
+        pass
 
 
 def test_npz_bytes_depend_only_on_the_arrays(tmp_path: Path) -> None:
@@ -102,16 +130,16 @@ def test_json_is_always_valid(tmp_path: Path) -> None:
 
 def test_history_round_trips_through_csv(tmp_path: Path) -> None:
     rows = [{"epoch": 1, "loss": 0.5, "val_loss": float("nan"), "seconds": 1.25}]
-    files.write_history(tmp_path, rows)
+    history.write_history(tmp_path, rows)
     text = (tmp_path / "history.csv").read_text()
     assert text == "epoch,loss,val_loss,seconds\n1,0.500000,,1.250\n"
-    back = files.read_history(tmp_path)
+    back = history.read_history(tmp_path)
     assert back[0]["loss"] == 0.5 and back[0]["val_loss"] != back[0]["val_loss"]
 
 
 def test_history_from_the_store_takes_null_val_loss(tmp_path: Path) -> None:
     # state.json keeps a run without validation data (NaN) as null
-    files.write_history(tmp_path, [{"epoch": 1, "loss": 0.5, "val_loss": None, "seconds": 1.0}])
+    history.write_history(tmp_path, [{"epoch": 1, "loss": 0.5, "val_loss": None, "seconds": 1.0}])
     assert (tmp_path / "history.csv").read_text().splitlines()[1] == "1,0.500000,,1.000"
 
 

@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,48 @@ VARIANTS = ("base", "narrow", "shallow", "short")
 NO_TOKEN = {"RAY_AUTH_MODE": "disabled"}
 
 
+# The failure a test injects: this file, as sitecustomize.py first on PYTHONPATH,
+# runs at the start of every Python process of the command (the driver, its
+# --jobs workers, the Ray cluster's workers) and wraps the worker's
+# `run_group` so that the first try of one group fails just before it sends
+# one epoch: an exception, or (crash) the worker process dies.
+FAIL_GROUP = """\
+import os
+
+from punkforge.training import worker
+from punkforge.training.store import EpochResult
+
+KEY, EPOCH, CRASH = {key!r}, {epoch!r}, {crash!r}
+train_for_real = worker.run_group
+
+
+def failing_run_group(job, data):
+    for item in train_for_real(job, data):
+        at = isinstance(item, EpochResult) and item.epoch == EPOCH
+        if at and job.attempt == 0 and job.key.startswith(KEY):
+            if CRASH:
+                os._exit(3)
+            raise RuntimeError(f"injected failure at epoch {{EPOCH}}")
+        yield item
+
+
+worker.run_group = failing_run_group
+"""
+
+
+@pytest.fixture
+def fail_group(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., dict[str, str]]:
+    """fail_group(key, epoch, crash=False) -> the environment that makes that group fail once."""
+
+    def env(key: str, epoch: int, crash: bool = False) -> dict[str, str]:
+        folder = tmp_path_factory.mktemp("fail-group")
+        (folder / "sitecustomize.py").write_text(FAIL_GROUP.format(key=key, epoch=epoch,
+                                                                   crash=crash))  # fmt: skip
+        return {"PYTHONPATH": os.pathsep.join([str(folder), str(ROOT)])}
+
+    return env
+
+
 def punkforge(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "punkforge", "run", *map(str, args)],
@@ -92,12 +135,11 @@ def key_of(recipe: Path, variant: str) -> str:
 
 
 def test_jobs_2_with_a_crashing_worker_equals_jobs_1(
-    recipe: Path, reference: Path, tmp_path: Path
+    recipe: Path, reference: Path, tmp_path: Path, fail_group: Callable[..., dict[str, str]]
 ) -> None:
     """Two processes; the 'shallow' worker dies (os._exit) before sending epoch 2."""
-    fail = f"{key_of(recipe, 'shallow')}:2:crash"
-    res = punkforge(recipe, "--out", tmp_path, "--jobs", "2",
-                    env={"PUNKFORGE_TEST_FAIL_GROUP": fail})  # fmt: skip
+    fail = fail_group(key_of(recipe, "shallow"), 2, crash=True)
+    res = punkforge(recipe, "--out", tmp_path, "--jobs", "2", env=fail)
     assert res.returncode == 0, res.stderr
     assert "shallow: training failed (its worker process died" in res.stderr
     assert "retrying from epoch 1" in res.stderr and "Traceback" not in res.stderr
@@ -112,9 +154,12 @@ def test_local_ray_cluster_equals_jobs_1(recipe: Path, reference: Path, tmp_path
 
 
 def test_existing_ray_cluster_retries_a_failed_group(
-    recipe: Path, reference: Path, tmp_path: Path
+    recipe: Path, reference: Path, tmp_path: Path, fail_group: Callable[..., dict[str, str]]
 ) -> None:
     import socket
+
+    # the cluster's workers start from its head's environment, so the head gets the failure
+    fail = fail_group(key_of(recipe, "base"), 2)
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -123,7 +168,7 @@ def test_existing_ray_cluster_retries_a_failed_group(
     head = subprocess.Popen(
         [str(ray), "start", "--head", "--block", f"--port={port}", "--num-cpus=2",
          "--node-ip-address=127.0.0.1", "--include-dashboard=false", "--disable-usage-stats"],
-        env={**os.environ, "PYTHONPATH": str(ROOT), **NO_TOKEN},
+        env={**os.environ, **fail, **NO_TOKEN},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     try:
@@ -133,9 +178,8 @@ def test_existing_ray_cluster_retries_a_failed_group(
                 if s.connect_ex(("127.0.0.1", port)) == 0:
                     break
             time.sleep(0.5)
-        fail = f"{key_of(recipe, 'base')}:2"
         res = punkforge(recipe, "--out", tmp_path / "out", "--ray-address", f"127.0.0.1:{port}",
-                        env={"PUNKFORGE_TEST_FAIL_GROUP": fail, **NO_TOKEN})  # fmt: skip
+                        env=NO_TOKEN)  # fmt: skip
         assert res.returncode == 0, res.stderr
         assert "base, short: training failed (RuntimeError" in res.stderr
         assert "retrying from epoch 1" in res.stderr

@@ -28,7 +28,9 @@ from punkforge.pipeline import runner
 from punkforge.pipeline import variant_folder as variant
 from punkforge.pipeline.output_folder import damaged, read_manifest
 from punkforge.pipeline.plan import plan_variant
+from punkforge.pipeline.progress import NullUI
 from punkforge.recipe.loader import read_recipe_file
+from punkforge.training import history
 
 RECIPE = """
 name = "t"
@@ -53,11 +55,6 @@ scale = {scale}
 [render.gif]
 scale = 1
 """
-
-
-class QuietUI:
-    def __getattr__(self, name: str) -> Any:
-        return lambda *args, **kwargs: None
 
 
 def _snapshot(root: Path) -> dict[str, tuple[str, bytes | str]]:
@@ -92,13 +89,13 @@ def make_finished(tmp: Path, n: int = 6, scale: int = 2, paper: str = "A5") -> t
         )  # fmt: skip
         snaps = np.stack([devolved[:4] // 2, devolved[:4]])
         files.save_npz(folder / "snapshots.npz", epochs=np.array([1, 2]), images=snaps)
-        files.write_history(
+        history.write_history(
             folder,
             [{"epoch": e, "loss": 0.3 / e, "val_loss": 0.31 / e, "seconds": 0.5} for e in (1, 2)],
         )
         files.write_bytes(folder / "model.keras", b"a stand-in for the saved model")
         variant.record_arrays(v, folder)
-    report = runner.render_only(rf, outs / "t", QuietUI())
+    report = runner.render_only(rf, outs / "t", NullUI())
     assert not report.failures
     assert plan_variant(v, outs / "t").action == "skip"
     return recipe, outs
@@ -163,9 +160,9 @@ def test_a_planted_link_is_refused_and_nothing_outside_changes(
     os.symlink(outside / ("dir" if is_dir else "file.txt"), where)
     before = _snapshot(outside)
     if command == "render":
-        message = _attempt(lambda: runner.render_only(rf, out, QuietUI()))
+        message = _attempt(lambda: runner.render_only(rf, out, NullUI()))
     else:
-        message = _attempt(lambda: runner.run_recipe(rf, outs, QuietUI()))
+        message = _attempt(lambda: runner.run_recipe(rf, outs, NullUI()))
     assert "symbolic link" in message and str(where) in message
     assert "Fix:" in message
     assert _snapshot(outside) == before
@@ -216,7 +213,7 @@ def test_a_damaged_picture_is_redrawn_by_the_next_run(
     _corrupt(folder / rel, how)
     rf = read_recipe_file(recipe, ())
     assert plan_variant(rf.variants[0], outs / "t").action == "render"
-    report = runner.run_recipe(rf, outs, QuietUI())  # a re-render: no TensorFlow needed
+    report = runner.run_recipe(rf, outs, NullUI())  # a re-render: no TensorFlow needed
     assert not report.failures
     assert (folder / rel).read_bytes() == good
     m = read_manifest(folder)
@@ -275,7 +272,7 @@ def test_user_files_survive_renders_and_format_changes(finished: tuple[Path, Pat
     # a render-only change through `run`, adding a format, then one removing it again
     pdf = 'margin = "0.25in"\nformats = ["png", "pdf"]'
     recipe.write_text(text.replace('margin = "0.25in"', pdf))
-    assert not runner.run_recipe(read_recipe_file(recipe, ()), outs, QuietUI()).failures
+    assert not runner.run_recipe(read_recipe_file(recipe, ()), outs, NullUI()).failures
     assert (folder / "poster.pdf").is_file()
     recipe.write_text(text.replace("scale = 2", "scale = 3", 1))
     res = run_cli("render", recipe, "--out", outs)
@@ -321,7 +318,7 @@ def test_render_refuses_a_recipe_that_changes_the_result(
     assert key in res.stderr and "punkforge run" in res.stderr and "Traceback" not in res.stderr
     assert _snapshot(outs) == before
     with pytest.raises(RecipeError):
-        runner.render_only(read_recipe_file(recipe, ()), outs / "t", QuietUI())
+        runner.render_only(read_recipe_file(recipe, ()), outs / "t", NullUI())
 
 
 def test_render_set_sample_is_refused_and_render_keys_are_allowed(
@@ -363,9 +360,9 @@ def test_summary_and_manifest_are_strict_json(finished: tuple[Path, Path, Path])
     folder = outs / "t" / "base"
     rows = [{"epoch": e, "loss": 0.3, "val_loss": float("nan"), "seconds": 0.5} for e in (1, 2)]
     with tree_guard.output_tree(outs / "t"):
-        files.write_history(folder, rows)
+        history.write_history(folder, rows)
         variant.record_arrays(read_recipe_file(recipe, ()).variants[0], folder)
-    assert not runner.render_only(read_recipe_file(recipe, ()), outs / "t", QuietUI()).failures
+    assert not runner.render_only(read_recipe_file(recipe, ()), outs / "t", NullUI()).failures
 
     def refuse(constant: str) -> None:
         pytest.fail(f"not JSON: {constant}")

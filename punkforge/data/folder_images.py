@@ -21,9 +21,11 @@ import hashlib
 import io
 import json
 import warnings
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -43,10 +45,38 @@ from punkforge.recipe.sections import CPUNKS_SIZE, DataConfig
 
 CACHE_VERSION = 1  # bump when decoding or fitting changes
 
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class _Recent(Generic[K, V]):
+    """The values last computed, by key, at most `size` of them (the least recently used go)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.values: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K, compute: Callable[[], V]) -> V:
+        """The value remembered for `key`, or `compute()`'s, then remembered."""
+        if key in self.values:
+            self.values.move_to_end(key)
+            return self.values[key]
+        return self.put(key, compute())
+
+    def put(self, key: K, value: V) -> V:
+        """Remember `value` for `key`, forgetting the least recently used beyond `size`."""
+        self.values[key] = value
+        self.values.move_to_end(key)
+        if len(self.values) > self.size:
+            self.values.popitem(last=False)
+        return value
+
+
 # Content fingerprints and inspections already computed in this process, by
-# the folder's (names, sizes, mtimes): a changed file changes the key.
-_FINGERPRINTS: dict[tuple[Any, ...], str] = {}
-_INSPECTED: dict[tuple[Any, ...], FolderInfo] = {}
+# the folder's (names, sizes, mtimes): a changed file changes the key. A few
+# folders are remembered (a notebook may loop over many), never all of them.
+_FINGERPRINTS: _Recent[tuple[Any, ...], str] = _Recent(16)
+_INSPECTED: _Recent[tuple[Any, ...], FolderInfo] = _Recent(16)
 
 
 def is_folder(cfg: DataConfig) -> bool:
@@ -66,9 +96,7 @@ def inspect(cfg: DataConfig, recipe: str = "") -> FolderInfo:
     """`folder.inspect_folder`, remembered while the folder's files are unchanged."""
     found = scan(Path(cfg.source), _where(cfg, recipe))
     key = (cfg.source, cfg.size, cfg.fit, cfg.test_fraction, _signature(found))
-    if key not in _INSPECTED:
-        _INSPECTED[key] = inspect_folder(cfg, recipe, found)
-    return _INSPECTED[key]
+    return _INSPECTED.get(key, lambda: inspect_folder(cfg, recipe, found))
 
 
 def data_size(cfg: DataConfig, recipe: str = "") -> Size:
@@ -86,11 +114,12 @@ def _content_hash(parts: list[tuple[str, str]]) -> str:
 def fingerprint(cfg: DataConfig) -> str:
     """sha256 over every image's relative path and contents (read once per change)."""
     found = scan(Path(cfg.source), _where(cfg, ""))
-    key = (cfg.source, _signature(found))
-    if key not in _FINGERPRINTS:
+
+    def compute() -> str:
         parts = [(f.rel, hashlib.sha256(f.path.read_bytes()).hexdigest()) for f in found]
-        _FINGERPRINTS[key] = _content_hash(parts)
-    return _FINGERPRINTS[key]
+        return _content_hash(parts)
+
+    return _FINGERPRINTS.get((cfg.source, _signature(found)), compute)
 
 
 def data_identity(cfg: DataConfig) -> dict[str, Any]:
@@ -214,7 +243,7 @@ def read_folder(cfg: DataConfig, cache_dir: Path | None, recipe: str = "") -> De
         path = None  # nothing to write
     else:
         rgba, content, _ = decode_folder(cfg, found, recipe)
-    _FINGERPRINTS[(cfg.source, sig)] = content
+    _FINGERPRINTS.put((cfg.source, sig), content)
     return Decoded(rgba, image_ids(found), sig, content, path)
 
 

@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from punkforge.files import read_history
 from punkforge.gallery import figures
 from punkforge.gallery.charts import PALETTE, Run, make_chart
 from punkforge.gallery.formatting import finite, fmt_int, fmt_loss, fmt_seconds, sort_value
@@ -23,6 +22,7 @@ from punkforge.gallery.thumbnails import THUMB
 from punkforge.recipe.loader import RecipeFile
 from punkforge.recipe.paper import parse_color
 from punkforge.recipe.sections import Layer, Recipe, Variant
+from punkforge.training.history import read_history
 
 SERIES_PAGE = "index.html"  # inside series/: every series image on one page
 SHEET_UNIT = 4  # px per punk pixel in variants.png at 24x24 (render.sheets.sheet_scale)

@@ -1,6 +1,6 @@
 """Where training groups run: in this process, in N local processes, or on Ray.
 
-A *pool* takes training jobs (`train.worker.GroupJob` plus the arrays it
+A *pool* takes training jobs (`training.worker.GroupJob` plus the arrays it
 trains on) and hands back what the workers send, one event at a time, as
 `(group key, item)`: a `Progress`, an `EpochResult`, a `Failed` or a `Done`.
 The driver (the runner) commits each epoch to its store, so a pool never

@@ -1,13 +1,18 @@
-"""What a person sees while punkforge works: rich progress bars and tables.
+"""What a person sees while punkforge works: the progress role, rich bars and tables.
 
-`RichUI` implements the runner's hooks: one line per variant; while training,
-one live line per training group (its variants, epoch k/N, running loss, ETA)
-and, when several groups train, an overall bar; then a closing table.
+`ProgressUI` is the role: every hook the pipeline calls, per variant
+(`variant_start`, `step`, `variant_done`, `variant_failed`) and per training
+group (`group_start`, `group_progress`, `group_epoch`, `group_end`); the
+caller holds it open (`with ui:`) while the pipeline works. Two
+implementations: `NullUI` says nothing (the Python API's default, and
+tests'); `RichUI` draws one line per variant; while training, one live line
+per training group (its variants, epoch k/N, running loss, ETA) and, when
+several groups train, an overall bar; then a closing table.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from rich.console import Console
 from rich.markup import escape
@@ -22,6 +27,63 @@ from rich.progress import (
 )
 from rich.table import Table
 
+
+class ProgressUI(Protocol):
+    """What the pipeline tells the person watching: every hook it calls."""
+
+    def __enter__(self) -> ProgressUI: ...
+    def __exit__(self, *exc: object) -> None: ...
+
+    # one variant
+    def variant_start(self, recipe: str, variant: str, action: str) -> None: ...
+    def step(self, text: str) -> None: ...
+    def variant_done(self, recipe: str, variant: str, row: dict[str, Any]) -> None: ...
+    def variant_failed(self, recipe: str, variant: str, message: str) -> None: ...
+
+    # one training group (`training_groups`): it starts (again, after a failure, from
+    # the committed epoch `start`), runs batches, finishes epochs and ends
+    def group_start(self, key: str, label: str, start: int, epochs: int) -> None: ...
+    def group_progress(
+        self, key: str, epoch: int, batch: int, batches: int, loss: float
+    ) -> None: ...
+    def group_epoch(self, key: str, epoch: int, row: dict[str, float]) -> None: ...
+    def group_end(self, key: str) -> None: ...
+
+
+class NullUI:
+    """The progress role, saying nothing: the Python API is quiet unless asked."""
+
+    def __enter__(self) -> NullUI:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def variant_start(self, recipe: str, variant: str, action: str) -> None:
+        pass
+
+    def step(self, text: str) -> None:
+        pass
+
+    def variant_done(self, recipe: str, variant: str, row: dict[str, Any]) -> None:
+        pass
+
+    def variant_failed(self, recipe: str, variant: str, message: str) -> None:
+        pass
+
+    def group_start(self, key: str, label: str, start: int, epochs: int) -> None:
+        pass
+
+    def group_progress(self, key: str, epoch: int, batch: int, batches: int, loss: float) -> None:
+        pass
+
+    def group_epoch(self, key: str, epoch: int, row: dict[str, float]) -> None:
+        pass
+
+    def group_end(self, key: str) -> None:
+        pass
+
+
 ACTIONS = {
     "train": "training",
     "devolve": "devolving from its training store",
@@ -31,7 +93,7 @@ ACTIONS = {
 
 
 class RichUI:
-    """Progress for `punkforge run` and `render`."""
+    """The progress role drawn with rich, for `punkforge run` and `render`."""
 
     def __init__(self, console: Console | None = None) -> None:
         self.console = console or Console(stderr=True)
@@ -57,7 +119,7 @@ class RichUI:
     def __exit__(self, *exc: object) -> None:
         self.progress.stop()
 
-    # runner hooks
+    # one variant
     def variant_start(self, recipe: str, variant: str, action: str) -> None:
         self.label = f"{recipe}/{variant}"
         self.console.print(f"[cyan]{self.label}[/]: {ACTIONS.get(action, action)}")
@@ -75,7 +137,7 @@ class RichUI:
     def variant_failed(self, recipe: str, variant: str, message: str) -> None:
         self.console.print(f"[red]{recipe}/{variant} failed:[/] {escape(message)}")
 
-    # training groups (run.groups.GroupUI)
+    # one training group
     def group_start(self, key: str, label: str, start: int, epochs: int) -> None:
         if self.total is None:
             self.total = self.progress.add_task("all training", total=0, info="")

@@ -97,9 +97,9 @@ class RayPool:
             )
         except Exception as err:
             raise _bad(
-                f"Cannot start or join a Ray cluster at {where}: {short_error(err)}. "
-                "Fix: check the "
-                "address (`ray status` on the head node prints it), or use --ray for a local one."
+                f"Cannot start or join a Ray cluster at {where}: {short_error(err)}. Fix: "
+                "check the address (`ray status` on the head node prints it), or use --ray for a "
+                "local one."
             ) from None
         self.description = f"on Ray ({where})"
         try:

@@ -11,7 +11,7 @@ Every command works inside `tree_guard.output_tree(out)` under the run lock: no
 symlink is followed, temporaries are journaled, and a variant folder loses
 only files its previous manifest listed. The manifest is replaced last, so
 the previous one stays valid (or fails to verify) until then. What happens
-inside one variant's folder (devolving, drawing, its manifest) is in `variant`.
+inside one variant's folder (devolving, drawing, its manifest) is in `variant_folder`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
@@ -37,6 +37,7 @@ from punkforge.pipeline.output_folder import (
 )
 from punkforge.pipeline.plan import SOURCES, Plan, plan_variant, render_refusal
 from punkforge.pipeline.pools import InProcessPool, Pool
+from punkforge.pipeline.progress import ProgressUI
 from punkforge.pipeline.variant_folder import devolve_variant, finished, render_variant, variant_row
 from punkforge.recipe.loader import RecipeFile
 from punkforge.recipe.sections import Variant
@@ -46,18 +47,6 @@ from punkforge.training.store import (
 )
 
 CACHE_DIR = ".cache"  # decoded image folders, beside .train (never in the image folder)
-
-
-class RunUI(Protocol):
-    """What the runner tells the person watching (the CLI draws it with rich)."""
-
-    def variant_start(self, recipe: str, variant: str, action: str) -> None: ...
-    def step(self, text: str) -> None: ...
-    def variant_done(self, recipe: str, variant: str, row: dict[str, Any]) -> None: ...
-    def variant_failed(self, recipe: str, variant: str, message: str) -> None: ...
-
-    # and, to show training: group_start/group_progress/group_epoch/group_end
-    # (run.groups.GroupUI), or else epoch_start/batch_end/epoch_end for one at a time
 
 
 @dataclass
@@ -81,7 +70,7 @@ def dry_run(
 def run_recipe(
     rf: RecipeFile,
     out_root: Path,
-    ui: RunUI,
+    ui: ProgressUI,
     only: tuple[str, ...] = (),
     fresh: bool = False,
     *,
@@ -89,7 +78,7 @@ def run_recipe(
 ) -> RunReport:
     """Bring `out_root/<name>/` up to date for the selected variants.
 
-    `pool` is where training groups run (`run.parallel.open_pool`: local
+    `pool` is where training groups run (`pools.open_pool`: local
     processes or Ray); by default one after another in this process. Planning,
     devolving, rendering and every write to the output tree happen here.
     """
@@ -123,7 +112,7 @@ def run_recipe(
 
 
 def _finish(
-    rf: RecipeFile, v: Variant, folder: Path, report: RunReport, ui: RunUI,
+    rf: RecipeFile, v: Variant, folder: Path, report: RunReport, ui: ProgressUI,
     work: Callable[[], None],
 ) -> None:  # fmt: skip
     """Do a variant's remaining work; a failure is reported and the other variants go on."""
@@ -139,7 +128,7 @@ def _finish(
     ui.variant_done(rf.name, v.name, row)
 
 
-def _failed(rf: RecipeFile, v: Variant, report: RunReport, ui: RunUI, message: str) -> None:
+def _failed(rf: RecipeFile, v: Variant, report: RunReport, ui: ProgressUI, message: str) -> None:
     report.failures.append(f"{rf.name}/{v.name}: {message}")
     ui.variant_failed(rf.name, v.name, message)
 
@@ -185,7 +174,7 @@ def _train_and_devolve(
     selected: list[Variant],
     training: list[Variant],
     fresh: bool,
-    ui: RunUI,
+    ui: ProgressUI,
     pool: Pool | None,
     report: RunReport,
     punks_cache: dict[str, Any],
@@ -195,27 +184,38 @@ def _train_and_devolve(
     Only the selected variants count: --only must not train a longer sibling.
     `punks_cache` holds the folders' data by `data.data_key` (CPUNKS loads on demand).
     """
-    from punkforge.pipeline.training_groups import train_groups
+    from punkforge.pipeline.training_groups import TrainingGroups
 
-    def finish(v: Variant, punks: Any) -> None:
-        folder = safe_child(out, v.name)
-        store = safe_child(out, TRAIN_DIR) / training_key(v.recipe)
+    outcome = _Devolve(rf, out, ui, report)
+    groups = TrainingGroups(rf.name, out, ui, pool or InProcessPool(), outcome, punks_cache)
+    groups.train(selected, training, fresh)
+
+
+@dataclass
+class _Devolve:
+    """A trained variant is devolved and rendered; a failed one is reported."""
+
+    rf: RecipeFile
+    out: Path
+    ui: ProgressUI
+    report: RunReport
+
+    def finish(self, v: Variant, punks: Any) -> None:
+        folder = safe_child(self.out, v.name)
+        store = safe_child(self.out, TRAIN_DIR) / training_key(v.recipe)
 
         def work() -> None:
             t0 = time.perf_counter()
-            devolve_variant(v, punks, store, folder, ui)
-            render_variant(v, folder, ui, t_train=time.perf_counter() - t0)
+            devolve_variant(v, punks, store, folder, self.ui)
+            render_variant(v, folder, self.ui, t_train=time.perf_counter() - t0)
 
-        _finish(rf, v, folder, report, ui, work)
+        _finish(self.rf, v, folder, self.report, self.ui, work)
 
-    def fail(v: Variant, message: str) -> None:
-        _failed(rf, v, report, ui, message)
-
-    train_groups(rf.name, out, selected, training, fresh, ui, pool or InProcessPool(), finish,
-                 fail, punks_cache)  # fmt: skip
+    def fail(self, v: Variant, message: str) -> None:
+        _failed(self.rf, v, self.report, self.ui, message)
 
 
-def write_recipe_level(rf: RecipeFile, out: Path, ui: RunUI) -> None:
+def write_recipe_level(rf: RecipeFile, out: Path, ui: ProgressUI) -> None:
     """summary.json, variants.png and index.html over every finished variant."""
     from punkforge.gallery.pages import write_recipe_index, write_root_index
     from punkforge.rendering.art_images import paletted_devolved
@@ -253,7 +253,7 @@ def write_recipe_level(rf: RecipeFile, out: Path, ui: RunUI) -> None:
     write_root_index(out.parent)
 
 
-def _collect_garbage(rf: RecipeFile, out: Path, ui: RunUI) -> None:
+def _collect_garbage(rf: RecipeFile, out: Path, ui: ProgressUI) -> None:
     """Drop training stores no variant of this recipe uses any more.
 
     Only the files each store's state.json lists are deleted (then the folder,
@@ -273,7 +273,7 @@ def _collect_garbage(rf: RecipeFile, out: Path, ui: RunUI) -> None:
 
 
 def render_only(
-    rf: RecipeFile, out: Path, ui: RunUI, keep: Callable[[Variant], bool] = lambda v: True
+    rf: RecipeFile, out: Path, ui: ProgressUI, keep: Callable[[Variant], bool] = lambda v: True
 ) -> RunReport:
     """`punkforge render`: redraw every finished variant from its saved arrays.
 

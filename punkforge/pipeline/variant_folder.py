@@ -14,12 +14,11 @@ import os
 import stat
 import time
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from punkforge import files, tree_guard
-from punkforge.files import read_history, write_history
 from punkforge.pipeline.output_folder import (
     TRAIN_DIR,
     damaged,
@@ -29,18 +28,14 @@ from punkforge.pipeline.output_folder import (
     versions,
 )
 from punkforge.pipeline.plan import SOURCES, predict_key
+from punkforge.pipeline.progress import ProgressUI
 from punkforge.recipe.sections import Recipe, Variant
 from punkforge.recipe.shapes import count_params
+from punkforge.training.history import read_history, write_history
 from punkforge.training.store import has_snapshots, read_snapshots, read_state, training_key
 
 
-class StepUI(Protocol):
-    """What a variant's work tells the person watching."""
-
-    def step(self, text: str) -> None: ...
-
-
-def devolve_variant(v: Variant, punks: Any, store: Path, folder: Path, ui: StepUI) -> None:
+def devolve_variant(v: Variant, punks: Any, store: Path, folder: Path, ui: ProgressUI) -> None:
     """Rebuild the variant's model at its epoch and devolve the test set (TensorFlow)."""
     from punkforge.data.punks import to_uint8
     from punkforge.training.autoencoder import build_autoencoder, keras_module
@@ -121,7 +116,7 @@ def select_snapshots(r: Recipe, store: Path, folder: Path) -> None:
     )
 
 
-def render_variant(v: Variant, folder: Path, ui: StepUI, t_train: float | None) -> None:
+def render_variant(v: Variant, folder: Path, ui: ProgressUI, t_train: float | None) -> None:
     """Every picture of one variant, from its saved arrays (never TensorFlow).
 
     New files replace old ones one by one; then files the previous manifest
@@ -129,17 +124,9 @@ def render_variant(v: Variant, folder: Path, ui: StepUI, t_train: float | None) 
     manifest come last. Killed anywhere, the previous manifest is still
     there and simply no longer verifies, so the next command redraws.
     """
-    from punkforge.gallery.pages import write_series_page
-    from punkforge.gallery.thumbnails import THUMB, write_poster_thumb
-    from punkforge.rendering.animation import make_gif_frames, save_gif
     from punkforge.rendering.art_images import render_art
-    from punkforge.rendering.loss_plot import make_loss_plot
-    from punkforge.rendering.png_codec import save_png
-    from punkforge.rendering.poster import make_poster, poster_caption, poster_geometry, save_poster
-    from punkforge.rendering.series import save_series
 
     r = v.recipe
-    cfg = r.render
     ui.step("rendering poster, series and GIF")
     old = read_manifest(folder) or {}
     store = folder.parent / TRAIN_DIR / training_key(r)
@@ -151,33 +138,9 @@ def render_variant(v: Variant, folder: Path, ui: StepUI, t_train: float | None) 
         snaps = files.load_npz(folder / "snapshots.npz")
         dev, snaps = render_art(v, folder, dev, snaps)  # palette; morph, feedback pieces
         history = read_history(folder)
-        devolved, originals, ids = dev["devolved"], dev["originals"], dev["ids"]
-        epochs = r.train.epochs
-        caption = poster_caption(r.display_title, v.name, epochs)
-        bg = cfg.poster.background
-
-        poster = make_poster(devolved, originals, cfg.poster, caption)
-        save_poster(poster, folder / "poster", cfg.poster, title=caption)
-        # the gallery's poster-thumb.png
-        g = poster_geometry(len(devolved), cfg.poster, devolved.shape[1:3])
-        write_poster_thumb(poster, (g.grid_x, g.grid_y), g.scale, folder / THUMB)
-        del poster
-        series = folder / "series"
-        save_series(devolved, originals, ids, series, cfg.series, bg)
-        write_series_page(
-            series,
-            ids,
-            cfg.series.scale,
-            cfg.series.layout == "pairs",
-            r.display_title,
-            v.name,
-            size=devolved.shape[1:3],
-        )
-        frames = make_gif_frames(
-            snaps["images"], [int(e) for e in snaps["epochs"]], epochs, cfg.gif, bg
-        )
-        save_gif(frames, folder / "progress", cfg.gif)
-        save_png(make_loss_plot(history, f"{r.display_title} - {v.name}"), folder / "loss.png")
+        _draw_poster(v, folder, dev)
+        _draw_series(v, folder, dev)
+        _draw_progress(v, folder, snaps, history)
         base = Path(os.path.abspath(folder))
         ours = {*written, *present(folder, SOURCES)} - {base / "manifest.json"}
         _remove_unlisted(folder, old, ours)
@@ -189,6 +152,72 @@ def render_variant(v: Variant, folder: Path, ui: StepUI, t_train: float | None) 
     if t_train is not None:
         timings["devolve_s"] = round(t_train, 3)
     timings["render_s"] = round(time.perf_counter() - t0, 3)
+    size = dev["devolved"].shape[1:3]
+    _write_manifest(v, folder, text, size, history, timings, ours)
+
+
+def _draw_poster(v: Variant, folder: Path, dev: dict[str, Any]) -> None:
+    """poster.png/.tiff/.pdf and the gallery's poster-thumb.png."""
+    from punkforge.gallery.thumbnails import THUMB, write_poster_thumb
+    from punkforge.rendering.poster import make_poster, poster_caption, poster_geometry, save_poster
+
+    r, cfg = v.recipe, v.recipe.render.poster
+    devolved, originals = dev["devolved"], dev["originals"]
+    caption = poster_caption(r.display_title, v.name, r.train.epochs)
+    poster = make_poster(devolved, originals, cfg, caption)
+    save_poster(poster, folder / "poster", cfg, title=caption)
+    g = poster_geometry(len(devolved), cfg, devolved.shape[1:3])
+    write_poster_thumb(poster, (g.grid_x, g.grid_y), g.scale, folder / THUMB)
+
+
+def _draw_series(v: Variant, folder: Path, dev: dict[str, Any]) -> None:
+    """series/: one PNG per test image, and its index.html."""
+    from punkforge.gallery.pages import write_series_page
+    from punkforge.rendering.series import save_series
+
+    r, cfg = v.recipe, v.recipe.render
+    devolved, ids = dev["devolved"], dev["ids"]
+    series = folder / "series"
+    save_series(devolved, dev["originals"], ids, series, cfg.series, cfg.poster.background)
+    write_series_page(
+        series,
+        ids,
+        cfg.series.scale,
+        cfg.series.layout == "pairs",
+        r.display_title,
+        v.name,
+        size=devolved.shape[1:3],
+    )
+
+
+def _draw_progress(
+    v: Variant, folder: Path, snaps: dict[str, Any], history: list[dict[str, float]]
+) -> None:
+    """progress.gif (the sample across epochs) and loss.png."""
+    from punkforge.rendering.animation import make_gif_frames, save_gif
+    from punkforge.rendering.loss_plot import make_loss_plot
+    from punkforge.rendering.png_codec import save_png
+
+    r, cfg = v.recipe, v.recipe.render
+    epochs = [int(e) for e in snaps["epochs"]]
+    frames = make_gif_frames(
+        snaps["images"], epochs, r.train.epochs, cfg.gif, cfg.poster.background
+    )
+    save_gif(frames, folder / "progress", cfg.gif)
+    save_png(make_loss_plot(history, f"{r.display_title} - {v.name}"), folder / "loss.png")
+
+
+def _write_manifest(
+    v: Variant,
+    folder: Path,
+    text: str,
+    size: tuple[int, ...],
+    history: list[dict[str, float]],
+    timings: dict[str, Any],
+    ours: set[Path],
+) -> None:
+    """The manifest of a finished variant, written last: its recipe, figures and files."""
+    r = v.recipe
     last = history[-1] if history else {}
     manifest = {
         "variant": v.name,
@@ -196,15 +225,15 @@ def render_variant(v: Variant, folder: Path, ui: StepUI, t_train: float | None) 
         "training_key": training_key(r),
         "predict": predict_key(r),
         "summary": {
-            "params": count_params(r.model, r.channels, devolved.shape[1:3]),
-            "epochs": epochs,
+            "params": count_params(r.model, r.channels, size),
+            "epochs": r.train.epochs,
             "loss": last.get("loss"),
             "val_loss": last.get("val_loss"),
             "seconds": timings["train_s"],
         },
         "versions": versions(),
         "timings": timings,
-        "files": files.file_entries(base, ours),
+        "files": files.file_entries(Path(os.path.abspath(folder)), ours),
     }
     files.write_json(folder / "manifest.json", manifest)
 

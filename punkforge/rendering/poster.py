@@ -11,6 +11,7 @@ caption); the grid is centred in that area.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from pathlib import Path
 
@@ -110,7 +111,9 @@ def save_poster(image: np.ndarray, stem: Path, cfg: PosterConfig, title: str = "
     idat: list[bytes] = []
     worker = None
     if "png" in paths or "pdf" in paths:
-        worker = threading.Thread(target=lambda: idat.extend(deflate_rows(pixels)))
+        # a copy of this context, as for every punkforge thread: a write from it stays guarded
+        ctx = contextvars.copy_context()
+        worker = threading.Thread(target=ctx.run, args=(lambda: idat.extend(deflate_rows(pixels)),))
         worker.start()
     try:
         if "tiff" in paths:

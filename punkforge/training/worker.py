@@ -12,12 +12,11 @@ item instead of an exception. TensorFlow is imported only inside `run_group`.
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -25,11 +24,6 @@ from punkforge.data.punks import to_uint8
 from punkforge.errors import PunkforgeError, RunError
 from punkforge.recipe.sections import Recipe
 from punkforge.training.store import EpochResult, StoreState, epoch_order, training_key
-
-# Tests only: "<key prefix>:<epoch>" in the driver's environment makes the first
-# attempt of that group fail just before it sends that epoch (":crash" appended:
-# the worker process dies). The driver puts it in the job, so it reaches Ray nodes.
-FAIL_ENV = "PUNKFORGE_TEST_FAIL_GROUP"
 
 
 @dataclass(frozen=True)
@@ -51,6 +45,7 @@ class GroupJob:
     """One training group: train `recipe` from `start` epochs to `epochs`.
 
     weights/optimizer: the arrays of epoch `start` ([] when start is 0).
+    attempt: which try this is (0 the first; the driver retries a failed group).
     """
 
     key: str
@@ -62,7 +57,6 @@ class GroupJob:
     weights: list[np.ndarray] = field(default_factory=list)
     optimizer: list[np.ndarray] = field(default_factory=list)
     attempt: int = 0
-    fail: str = field(default_factory=lambda: os.environ.get(FAIL_ENV, ""))
 
 
 @dataclass(frozen=True)
@@ -118,7 +112,6 @@ def run_group(job: GroupJob, data: TrainData) -> Iterator[Progress | EpochResult
             var.assign(value)
     runner = EpochRunner(model, optimizer, make_loss(cfg), data.x_train, data.x_val,
                          cfg.batch_size)  # fmt: skip
-    fail_at = _test_failure(job)
     for epoch in range(job.start + 1, job.epochs + 1):
         t0 = time.perf_counter()
         steps = runner.progress(epoch_order(r.seed, epoch, len(data.x_train)))
@@ -135,10 +128,6 @@ def run_group(job: GroupJob, data: TrainData) -> Iterator[Progress | EpochResult
                 f"training diverged at epoch {epoch}: loss is {loss}, val_loss {val_loss}. "
                 "Fix: lower train.learning_rate, or try another optimizer or activation."
             )
-        if epoch == fail_at:
-            if job.fail.endswith(":crash"):
-                os._exit(3)
-            raise RuntimeError(f"{FAIL_ENV}: injected failure at epoch {epoch}")
         row = {"epoch": epoch, "loss": loss, "val_loss": val_loss, "seconds": round(seconds, 4)}
         yield EpochResult(
             epoch,
@@ -149,16 +138,21 @@ def run_group(job: GroupJob, data: TrainData) -> Iterator[Progress | EpochResult
         )
 
 
-def _test_failure(job: GroupJob) -> int | None:
-    """The epoch a test asked this group's first attempt to fail at, if any."""
-    parts = job.fail.split(":")
-    if job.attempt > 0 or len(parts) < 2 or not job.key.startswith(parts[0]) or not parts[0]:
-        return None
-    return int(parts[1])
+class EpochHooks(Protocol):
+    """What `train_store` tells a benchmark or notebook as it trains."""
+
+    def epoch_start(self, epoch: int, epochs: int, batches: int) -> None: ...
+    def batch_end(self, batch: int, loss: float) -> None: ...
+    def epoch_end(self, epoch: int, epochs: int, row: dict[str, float]) -> None: ...
 
 
 def train_store(
-    recipe: Recipe, punks: Any, store: Path, epochs: int, sample: int, hooks: Any = None
+    recipe: Recipe,
+    punks: Any,
+    store: Path,
+    epochs: int,
+    sample: int,
+    hooks: EpochHooks | None = None,
 ) -> StoreState:
     """Both halves in this process: heal `store`, train it to `epochs`, commit each epoch.
 
