@@ -127,12 +127,23 @@ def snap(images: np.ndarray, palette: np.ndarray, dither: str = "none") -> np.nd
             nearest[i : i + 4096] = d.argmin(1)
         return _paint(images, palette, palette[nearest][inverse].reshape(rgb.shape))
     first, second, t = _ink_pairs(lab, pal_lab)
+    # Measure every mix from the darker ink of its pair (the earlier on a tie), as
+    # classic ordered dithering does: a lighter tone then lights the same cells
+    # plus more, so a gradient has no seam where the nearest ink changes.
+    flip = (pal_lab[second, 0] < pal_lab[first, 0]) | (
+        (pal_lab[second, 0] == pal_lab[first, 0]) & (second < first)
+    )
+    base, top = np.where(flip, second, first), np.where(flip, first, second)
+    mix = np.where(flip, 1.0 - t, t)
     n = int(dither.removeprefix("bayer"))
     h, w = images.shape[-3:-1]
     threshold = np.tile(bayer_matrix(n), (-(-h // n), -(-w // n)))[:h, :w]
-    pixel_t = t[inverse].reshape(rgb.shape[:-1])
-    pick = np.where(pixel_t > threshold, second[inverse].reshape(pixel_t.shape),
-                    first[inverse].reshape(pixel_t.shape))  # fmt: skip
+    shape = rgb.shape[:-1]
+    pick = np.where(
+        mix[inverse].reshape(shape) > threshold,
+        top[inverse].reshape(shape),
+        base[inverse].reshape(shape),
+    )
     return _paint(images, palette, palette[pick])
 
 
