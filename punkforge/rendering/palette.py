@@ -248,9 +248,13 @@ def _diffuse_batch(
     pal: (1, K, 3) OKLab inks shared by every image, or (N, K, 3) one set per
     image (images then (N, H, W, C)) with valid (N, K) marking real inks.
     Serpentine order, each step vectorised over the images; the wanted colour
-    is clamped to the image's inks' bounding box before snapping. On the
-    default 1,000 24x24 punks with 4 inks this takes about 0.1 s (see
-    docs/rendering.md for the measurement and its command).
+    is clamped to the image's inks' bounding box before snapping.
+
+    Time grows with images x pixels x inks. Floyd-Steinberg on the default
+    1,000 24x24 test punks (blurred like devolved ones): 0.12 s with 4 inks,
+    0.50 s with the 219 "source" colours, 0.28 s with "own"; Atkinson about
+    the same (`python bench/dither_speed.py`, 2-core machine shared with other
+    jobs; docs/rendering.md has the whole table).
     """
     lead, (h, w) = images.shape[:-3], images.shape[-3:-1]
     flat = images.reshape(-1, h, w, images.shape[-1])
@@ -270,12 +274,19 @@ def _diffuse_batch(
     buf[:, :h, 2 : w + 2] = lab
     rows = np.arange(n)
     shared = pal.shape[0] == 1
+    ink_t = np.ascontiguousarray(pal[0].T)  # (3, K)
     for y in range(h):
         step = 1 if y % 2 == 0 else -1
         for x in range(w) if step == 1 else range(w - 1, -1, -1):
             want = np.clip(buf[:, y, x + 2], lo, hi)
-            # |want - ink|^2 less |want|^2, the same for every ink
-            d = sq - 2 * (want @ pal[0].T if shared else np.einsum("nc,nkc->nk", want, pal))
+            # |want - ink|^2 less |want|^2, the same for every ink; einsum, not @:
+            # BLAS on an inner dimension of 3 is several times slower here
+            dots = (
+                np.einsum("nc,ck->nk", want, ink_t)
+                if shared
+                else np.einsum("nc,nkc->nk", want, pal)
+            )
+            d = sq - 2 * dots
             k = d.argmin(1)
             index[:, y, x] = k
             got = pal[0, k] if shared else pal[rows, k]
