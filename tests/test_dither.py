@@ -84,6 +84,20 @@ def test_a_grey_ramp_under_bayer4() -> None:
     ]
 
 
+@pytest.mark.parametrize("method", ["bayer2", "bayer4", "bayer8"])
+def test_a_ramp_over_three_greys_only_ever_lightens_a_cell(method: str) -> None:
+    # every grey 0..255 as one flat 8x8 patch: each cell's ink never gets darker
+    # as the grey gets lighter, across the middle ink too (no seams in a gradient)
+    inks = parse_palette(["#000000", "#777777", "#ffffff"])
+    out = snap(np.repeat(np.arange(256, dtype=np.uint8), 64).reshape(256, 8, 8, 1), inks, method)
+    assert (np.diff(out[..., 0].astype(int), axis=0) >= 0).all()
+    light = oklab(np.repeat(out, 3, -1))[..., 0].mean((1, 2))
+    want = oklab(np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, 1))[:, 0]
+    gap = np.diff(oklab(inks)[:, 0]).max()  # the wider step between neighbouring inks
+    n = int(method[-1])
+    assert np.abs(light - want).max() <= 0.5 * gap / n**2 + 1e-6  # half a level of n*n
+
+
 def test_ordered_dither_mixes_any_two_inks_not_only_lightness() -> None:
     red, blue = parse_palette(["#ff0000", "#0000ff"])
     mid = ((oklab(red) + oklab(blue)) / 2)[None]

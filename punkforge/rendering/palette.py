@@ -11,14 +11,17 @@ render.dither turns a few inks into tone instead of flat areas, still in
 OKLab and still onto palette colours only (alpha is never dithered):
 
 - "bayer2" / "bayer4" / "bayer8" (ordered): each pixel mixes its nearest ink
-  with the ink whose segment passes closest to it; t, how far along that
-  segment the pixel lies (0 at the nearest ink, at most 0.5), is compared with
-  the Bayer threshold at (y mod n, x mod n) of each image. A flat area of
-  tone t gets exactly the fraction t of the second ink, in the fixed Bayer
-  pattern; a pixel that already is an ink never moves. This is the classic
-  "offset the pixel by the threshold, then snap" with the offset along the
-  line between the two inks and scaled to their spacing, so any two inks
-  mix (not only lightness) and the palette's spacing sets the step.
+  with the ink whose segment passes closest to it (far-apart pairs charged a
+  little extra, MIX_PENALTY, so neighbouring inks mix); t, how far along that
+  segment the pixel lies from the darker of the two inks, is compared with
+  the Bayer threshold at (y mod n, x mod n) of each image, and the pixel
+  takes the lighter ink where t is above it. A flat area of tone t gets
+  exactly the fraction t of the lighter ink, in the fixed Bayer pattern, and
+  a lighter tone lights the same cells plus more; a pixel that already is an
+  ink never moves. This is the classic "offset the pixel by the threshold,
+  then snap" with the offset along the line between the two inks and scaled
+  to their spacing, so any two inks mix (not only lightness) and the
+  palette's spacing sets the step.
 - "floyd-steinberg" / "atkinson" (error diffusion): pixels are snapped in
   serpentine order (left to right on even rows, right to left on odd ones,
   which avoids the diagonal "worms" of plain order) and each pixel's OKLab
@@ -31,8 +34,8 @@ OKLab and still onto palette colours only (alpha is never dithered):
   pixels of one image).
 
 Both are deterministic: no randomness, the same pixels every time. Mixing is
-measured in OKLab, as the recipe contract asks, not in linear light: a dithered
-mid-grey looks a little lighter from afar than the grey it replaces.
+measured in OKLab, like the snapping, not in linear light: a dithered mid-grey
+looks lighter from afar than the grey it replaces (docs/rendering.md).
 
 Pure numpy on uint8 arrays: changing the palette never imports TensorFlow.
 """
@@ -193,12 +196,17 @@ def bayer_matrix(n: int) -> np.ndarray:
     return (rank + 0.5) / (n * n)
 
 
+# How much a long pair costs against a near miss (0.1: Yliluoma's choice).
+MIX_PENALTY = 0.1
+
+
 def _ink_pairs(lab: np.ndarray, pal: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For colours (M, 3) against inks (K, 3), both OKLab: the two inks to mix and how.
 
     first is the nearest ink; second the ink whose segment from first passes
-    closest to the colour; t in [0, 0.5] the colour's position along that
-    segment (0 with a single ink, or when the colour is an ink).
+    closest to the colour (charged MIX_PENALTY x its squared length x (1 - t));
+    t in [0, 0.5] the colour's position along that segment (0 with a single
+    ink, when the colour is an ink, or lies beyond every segment).
     """
     m = len(lab)
     first = np.empty(m, np.intp)
@@ -220,9 +228,14 @@ def _ink_pairs(lab: np.ndarray, pal: np.ndarray) -> tuple[np.ndarray, np.ndarray
         real = length2 > 1e-12  # not the nearest ink itself
         along = np.clip(dot / np.where(real, length2, 1.0), 0.0, 1.0)
         d1 = xx - 2 * xp[rows, near] + sq[near]  # |x - c1|^2
-        miss = np.where(real, d1[:, None] - 2 * along * dot + along**2 * length2, np.inf)
-        other = miss.argmin(1)
-        ok = real[rows, other]  # False only with a single ink
+        # Only inks the colour lies towards (along > 0) mix; among them the nearest
+        # segment wins, plus a small charge for far-apart pairs (Yliluoma's
+        # psychovisual term): adjacent inks mix, not cyan and orange into a grey.
+        mixes = real & (along > 0)
+        miss = d1[:, None] - 2 * along * dot + along**2 * length2
+        cost = np.where(mixes, miss + MIX_PENALTY * (1 - along) * length2, np.inf)
+        other = cost.argmin(1)
+        ok = mixes[rows, other]  # False when the colour is an ink or beyond the inks
         first[i : i + 4096] = near
         second[i : i + 4096] = np.where(ok, other, near)
         t[i : i + 4096] = np.where(ok, along[rows, other], 0.0)
