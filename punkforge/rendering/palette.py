@@ -264,8 +264,8 @@ def _diffuse_batch(
     is clamped to the image's inks' bounding box before snapping.
 
     Time grows with images x pixels x inks. Floyd-Steinberg on the default
-    1,000 24x24 test punks (blurred like devolved ones): 0.12 s with 4 inks,
-    0.50 s with the 219 "source" colours, 0.28 s with "own"; Atkinson about
+    1,000 24x24 test punks (blurred like devolved ones): 0.14 s with 4 inks,
+    0.52 s with the 219 "source" colours, 0.28 s with "own"; Atkinson about
     the same (`python bench/dither_speed.py`, 2-core machine shared with other
     jobs; docs/rendering.md has the whole table).
     """
