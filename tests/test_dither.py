@@ -10,20 +10,23 @@ change of dither alone is a re-render, never a retrain.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from conftest import run_cli
+from PIL import Image
 from test_trust import QuietUI, make_finished
 
+from punkforge import files
 from punkforge.errors import RecipeError
 from punkforge.pipeline import runner
 from punkforge.pipeline.plan import plan_variant
-from punkforge.recipe.loader import load_recipe
+from punkforge.recipe.loader import load_recipe, loads_recipe
 from punkforge.recipe.plain_dicts import predict_dict, training_dict
 from punkforge.recipe.sections import DITHERS, Recipe
-from punkforge.rendering.art_images import paletted
+from punkforge.rendering.art_images import ART, art_json, paletted, render_art
 from punkforge.rendering.palette import bayer_matrix, oklab, parse_palette, snap, snap_own
 
 rng = np.random.default_rng(20)
@@ -252,14 +255,55 @@ def test_paletted_dithers_every_palette_kind(method: str) -> None:
     assert paletted("none", snaps, originals, None, method) is snaps
 
 
+@pytest.mark.parametrize("method", ["bayer4", "floyd-steinberg"])
+def test_render_art_dithers_morphs_and_feedback_too(tmp_path: Path, method: str) -> None:
+    text = (
+        'name = "t"\n[data]\ncolor = "rgb"\ntest_limit = 4\n[render]\nsample = 2\n'
+        f'palette = "own"\ndither = "{method}"\n'
+        "[art]\nmorph = [[9000, 9001]]\nmorph_steps = 3\nfeedback = 2\n"
+    )
+    v = loads_recipe(text).variants[0]
+    r = v.recipe
+    originals = np.zeros((4, 24, 24, 3), np.uint8)
+    for i, (a, b) in enumerate(
+        [
+            ((200, 40, 40), (250, 240, 200)),
+            ((30, 60, 220), (10, 10, 10)),
+            ((90, 200, 90), (0, 0, 0)),
+            ((5, 5, 5), (250, 250, 250)),
+        ]
+    ):
+        originals[i, :, :12], originals[i, :, 12:] = a, b  # two colours each
+    devolved = rng.integers(0, 256, originals.shape, dtype=np.uint8)
+    files.save_npz(
+        tmp_path / ART, art=np.array(art_json(r)), source_colors=originals[0, 0],
+        morph=rng.integers(0, 256, (1, 3, 24, 24, 3), dtype=np.uint8),
+        morph_ids=np.array([["9000", "9001"]]),
+        feedback=rng.integers(0, 256, (2, 2, 24, 24, 3), dtype=np.uint8),
+    )  # fmt: skip
+    dev = {"devolved": devolved, "originals": originals, "ids": np.arange(9000, 9004)}
+    snaps = {"epochs": np.array([1]), "images": devolved[None, :2]}
+    dev, snaps = render_art(v, tmp_path, dev, snaps)
+    assert not np.array_equal(dev["devolved"], snap_own(devolved, originals))  # dithered
+    for i in range(4):
+        assert colors_of(dev["devolved"][i]) <= colors_of(originals[i])
+    assert colors_of(snaps["images"][0, 1]) <= colors_of(originals[1])
+    page = {(255, 255, 255), (0, 0, 0)}  # the background and the labels
+    with Image.open(tmp_path / "morph-9000-9001.gif") as im:
+        for k in range(im.n_frames):
+            im.seek(k)
+            got = colors_of(np.asarray(im.convert("RGB")))
+            assert got <= colors_of(originals[:2]) | page
+    with Image.open(tmp_path / "feedback.png") as im:
+        assert colors_of(np.asarray(im.convert("RGB"))) <= colors_of(originals[:2]) | page
+
+
 # ---------------------------------------------------------------- floyd-steinberg speed
 
 
 def test_floyd_steinberg_on_a_thousand_punks_is_quick() -> None:
     # the figure in the docstring and docs/rendering.md is ~0.2 s; this only
     # guards against a loop over images sneaking back in (that takes ~10x more)
-    import time
-
     images = rng.integers(0, 256, (1000, 24, 24, 4), dtype=np.uint8)
     t0 = time.perf_counter()
     snap(images, INKS, "floyd-steinberg")
@@ -304,8 +348,6 @@ def test_a_dither_change_is_a_re_render(tmp_path: Path) -> None:
     assert not report.failures
     assert plan_variant(rf.variants[0], outs / "t").action == "skip"
     assert {p.name: p.read_bytes() for p in folder.glob("*.npz")} == arrays
-    from PIL import Image
-
     with Image.open(folder / "series" / "punk-9000.png") as im:
         tile = np.asarray(im.convert("L"))[::2, ::2]  # series scale 2
     assert set(np.unique(tile).tolist()) == {0, 255}
