@@ -6,8 +6,8 @@ For each variant folder (one holding devolved.npz) prints the mean absolute
 difference over every pixel and channel, as a share of 255, and the share
 of pixel values off by more than 32 (of 255), over the whole devolved test
 set. With `--palette`, the devolved punks are first snapped to the
-variant's render.palette (read from its recipe.toml), as the posters show
-them. Pure numpy: no TensorFlow.
+variant's render.palette and dithered by its render.dither (read from its
+recipe.toml), as the posters show them. Pure numpy: no TensorFlow.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def variant_folders(paths: list[str]) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("paths", nargs="+", help="run folders or variant folders")
-    ap.add_argument("--palette", action="store_true", help="snap to render.palette first")
+    ap.add_argument("--palette", action="store_true", help="apply render.palette first")
     args = ap.parse_args(argv)
     folders = variant_folders(args.paths)
     if not folders:
@@ -53,7 +53,10 @@ def main(argv: list[str] | None = None) -> int:
             from punkforge.rendering.art_images import paletted_devolved
 
             recipe = tomllib.loads((folder / "recipe.toml").read_text())
-            devolved = paletted_devolved(recipe["render"]["palette"], folder, devolved, originals)
+            render = recipe["render"]
+            devolved = paletted_devolved(
+                render["palette"], folder, devolved, originals, render.get("dither", "none")
+            )
         mad, off = distance(devolved, originals)
         name = f"{folder.parent.name}/{folder.name}"
         print(f"{name:<40} {len(devolved):>6} {mad * 255:>8.1f}/255 {off:>8.1%}")

@@ -244,7 +244,8 @@ def write_recipe_level(rf: RecipeFile, out: Path, ui: ProgressUI) -> None:
         dev, orig = z["devolved"][:n], z["originals"][:n]
         # the sheet compares variants on the same images: another folder or size stays out
         if np.array_equal(orig, first["originals"][:n]):
-            d = paletted_devolved(v.recipe.render.palette, out / v.name, dev, orig)
+            cfg = v.recipe.render
+            d = paletted_devolved(cfg.palette, out / v.name, dev, orig, cfg.dither)
             rows.append((v.name, d))
     bg = done[0].recipe.render.poster.background
     sheet = make_variants_sheet(first["originals"][:n], rows, bg)

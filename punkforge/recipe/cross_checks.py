@@ -34,6 +34,13 @@ def check_recipe(r: Recipe) -> None:
             "crop marks are drawn in the bleed, but bleed is 0. "
             'Set render.poster.bleed (e.g. "0.125in") or crop_marks = false.',
         )
+    if r.render.dither != "none" and r.render.palette == "none":
+        raise Problem(
+            "render.dither",
+            f'"{r.render.dither}" mixes the colours of a palette, but render.palette is '
+            '"none". Set render.palette (e.g. "own", "source" or ["#1d1b2e", "#f4efe6"]) '
+            'or render.dither = "none".',
+        )
     if r.render.sample > r.data.test_limit:
         default = "" if "sample" in r.render.model_fields_set else ", the default"
         raise Problem(

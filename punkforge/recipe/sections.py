@@ -100,6 +100,7 @@ POSTER_FORMATS = ("png", "tiff", "pdf")
 GIF_FORMATS = ("gif", "webp", "mp4")
 FITS = ("refuse", "pad", "crop", "nearest")
 PALETTES = ("none", "source", "own")
+DITHERS = ("none", "bayer2", "bayer4", "bayer8", "floyd-steinberg", "atkinson")
 
 # Limits that keep a hand-written recipe from exhausting memory or disk.
 MAX_EPOCHS = 10_000
@@ -364,6 +365,11 @@ class RenderConfig(Table):
         "none",
         description="'none', 'source' (the training images' colours), 'own' (each image's "
         "colours) or a list of '#rrggbb': devolved pixels snap to the nearest colour",
+    )
+    dither: Literal[DITHERS] = Field(  # type: ignore[valid-type]
+        "none",
+        description="'none', 'bayer2', 'bayer4', 'bayer8' (ordered) or 'floyd-steinberg', "
+        "'atkinson' (error diffusion): mix render.palette's colours into tone",
     )
 
 

@@ -57,6 +57,7 @@ learning_rate = 0.001
 
 [render]
 palette = "none"          # "none" | "source" | "own" | ["#14142b", "#f2e9dc", ...]
+dither = "none"           # "bayer2".."bayer8" | "floyd-steinberg" | "atkinson" (with a palette)
 
 [render.poster]
 paper = "18x24in"         # "A0".."A5", "<W>x<H>in", "<W>x<H>mm"

@@ -55,8 +55,9 @@ def paletted(
     images: np.ndarray,
     originals: np.ndarray,
     source: np.ndarray | None,
+    dither: str = "none",
 ) -> np.ndarray:
-    """images (..., S, H, W, C) uint8 snapped to render.palette.
+    """images (..., S, H, W, C) uint8 snapped to render.palette, dithered by render.dither.
 
     originals (S, H, W, C) uint8 line up with the images' second-to-last
     batch axis ("own" snaps each punk to its own original's colours);
@@ -67,13 +68,13 @@ def paletted(
     if palette == "own":
         lead = images.shape[:-4]
         flat = images.reshape(-1, *images.shape[-4:])
-        out = np.stack([snap_own(x, originals) for x in flat])
+        out = np.stack([snap_own(x, originals, dither) for x in flat])
         return out.reshape(*lead, *out.shape[1:])
     if palette == "source":
         if source is None:
             raise ValueError("no source colours")
-        return snap(images, source)
-    return snap(images, parse_palette(palette))
+        return snap(images, source, dither)
+    return snap(images, parse_palette(palette), dither)
 
 
 def paletted_devolved(
@@ -81,13 +82,15 @@ def paletted_devolved(
     folder: Path,
     devolved: np.ndarray,
     originals: np.ndarray,
+    dither: str = "none",
 ) -> np.ndarray:
-    """A variant folder's devolved punks as the posters show them (render.palette)."""
+    """A variant folder's devolved punks as the posters show them (render.palette, dither)."""
     palette = palette if isinstance(palette, str) else tuple(palette)
     art = load_art(folder) if palette == "source" else None
     if palette == "source" and art is None:
         raise RunError(_stale(folder, "render.palette = 'source' needs art.npz"))
-    return paletted(palette, devolved, originals, art["source_colors"] if art else None)
+    source = art["source_colors"] if art else None
+    return paletted(palette, devolved, originals, source, dither)
 
 
 def _stale(folder: Path, why: str) -> str:
@@ -140,7 +143,7 @@ def _labelled_frames(
 def render_art(
     v: Variant, folder: Path, dev: dict[str, Any], snaps: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Apply render.palette and draw the variant's morph and feedback pieces.
+    """Apply render.palette (and dither) and draw the variant's morph and feedback pieces.
 
     dev and snaps are the loaded devolved.npz and snapshots.npz; they come
     back with the palette applied, for the poster, series and progress GIF.
@@ -149,7 +152,7 @@ def render_art(
     """
     r = v.recipe
     art = load_art(folder)
-    palette = r.render.palette
+    palette, dither = r.render.palette, r.render.dither
     wants_art = bool(r.art.morph or r.art.feedback or r.art.bend)
     if art is None and (wants_art or palette == "source"):
         raise RunError(_stale(folder, "the recipe's [art] or render.palette needs art.npz"))
@@ -157,9 +160,9 @@ def render_art(
         raise RunError(_stale(folder, "the recipe's [art] table needs a new art.npz"))
     originals = dev["originals"]
     source = art["source_colors"] if art is not None else None
-    dev = {**dev, "devolved": paletted(palette, dev["devolved"], originals, source)}
+    dev = {**dev, "devolved": paletted(palette, dev["devolved"], originals, source, dither)}
     sample = originals[: snaps["images"].shape[1]]
-    snaps = {**snaps, "images": paletted(palette, snaps["images"], sample, source)}
+    snaps = {**snaps, "images": paletted(palette, snaps["images"], sample, source, dither)}
 
     ids = [str(i) for i in dev["ids"]]
     for (a, b), frames in zip(
@@ -169,17 +172,17 @@ def render_art(
         pair = originals[[ids.index(str(a)), ids.index(str(b))]]
         if palette == "own":
             frames = snap(
-                frames, np.unique(np.concatenate([image_colors(p) for p in pair]), axis=0)
+                frames, np.unique(np.concatenate([image_colors(p) for p in pair]), axis=0), dither
             )
         else:
-            frames = paletted(palette, frames, originals[:0], source)
+            frames = paletted(palette, frames, originals[:0], source, dither)
         stem = f"morph-{a}-{b}"
         steps = list(range(1, len(frames) + 1))
         pics = _labelled_frames(frames[:, None], steps, "morph", r, morph_scale(r))
         save_gif(pics, folder / stem, r.render.gif)
     if art is not None and len(art["feedback"]):
         sample = originals[: art["feedback"].shape[1]]
-        gens = paletted(palette, art["feedback"], sample, source)
+        gens = paletted(palette, art["feedback"], sample, source, dither)
         bg = r.render.poster.background
         save_png(make_feedback_sheet(sample, gens, bg), folder / "feedback.png")
         everything = [sample, *gens]
