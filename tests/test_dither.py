@@ -17,13 +17,14 @@ import numpy as np
 import pytest
 from conftest import run_cli
 from PIL import Image
-from test_trust import QuietUI, make_finished
+from test_trust import make_finished
 
 from punkforge import files
 from punkforge.errors import RecipeError
 from punkforge.pipeline import runner
 from punkforge.pipeline.plan import plan_variant
-from punkforge.recipe.loader import load_recipe, loads_recipe
+from punkforge.pipeline.progress import NullUI
+from punkforge.recipe.loader import loads_recipe, read_recipe_file
 from punkforge.recipe.plain_dicts import predict_dict, training_dict
 from punkforge.recipe.sections import DITHERS, Recipe
 from punkforge.rendering.art_images import ART, art_json, paletted, render_art
@@ -339,12 +340,12 @@ def test_a_dither_change_is_a_re_render(tmp_path: Path) -> None:
     sets = ('render.palette=["#000000", "#ffffff"]', "render.dither=bayer4")
     folder = outs / "t" / "base"
     arrays = {p.name: p.read_bytes() for p in folder.glob("*.npz")}
-    rf = load_recipe(recipe, sets)
+    rf = read_recipe_file(recipe, sets)
     assert plan_variant(rf.variants[0], outs / "t").action == "render"
     args = [a for s in sets for a in ("--set", s)]
     res = run_cli("run", "--dry-run", recipe, "--out", outs, *args)
     assert res.returncode == 0 and "t/base: re-render from its saved arrays" in res.stdout
-    report = runner.render_only(rf, outs / "t", QuietUI())
+    report = runner.render_only(rf, outs / "t", NullUI())
     assert not report.failures
     assert plan_variant(rf.variants[0], outs / "t").action == "skip"
     assert {p.name: p.read_bytes() for p in folder.glob("*.npz")} == arrays
