@@ -3,7 +3,7 @@
 The network must give back the data's size (`shapes`), the poster and GIF
 must fit in memory, `render.sample` cannot exceed the test set, and `[art]`
 must name test images and layers that exist. Each failure is a `Problem`
-naming the dotted key to blame; `types.Recipe` turns it into a validation
+naming the dotted key to blame; `sections.Recipe` turns it into a validation
 error, so a recipe built in Python is checked exactly like a recipe file.
 """
 

@@ -3,8 +3,8 @@
 `explain(err)` picks the error to show (an unknown key first: a typo is the
 likely cause of everything else) and turns its `loc` into a key path and its
 type into one sentence, reading the expected type, limits and choices from the
-models' own field declarations (`types`). Where the sentence came from our own
-readers (`fields.problem`), it is used as it is. The loader (`load`) adds the
+models' own field declarations (`sections`). Where the sentence came from our own
+readers (`value_types.problem`), it is used as it is. The loader (`loader`) adds the
 file, line and variant; nothing here knows about files.
 """
 

@@ -1,13 +1,13 @@
 """Reading recipe files: TOML -> validated, frozen `Recipe` variants.
 
-`read_recipe_file(path, sets)` parses the file (`text`), deep-merges each
+`read_recipe_file(path, sets)` parses the file (`toml_source`), deep-merges each
 `[variants.X]` and `[sweep]` combination over the base, applies `--set`
-overrides and validates each result as a `Recipe` (`types`: every key, limit
+overrides and validates each result as a `Recipe` (`sections`: every key, limit
 and cross-table check, the network's shapes included). It returns one
 `Variant` per network.
 
 This is the edge where a mistake becomes words: a pydantic error is explained
-once (`explain`) and placed here, in one short paragraph naming the file, the
+once (`error_messages`) and placed here, in one short paragraph naming the file, the
 line, the key, and whether a variant, a sweep combination or `--set` set it.
 Nothing here imports TensorFlow or writes a file.
 """

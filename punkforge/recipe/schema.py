@@ -1,4 +1,4 @@
-"""JSON Schema of the recipe format, generated from the pydantic models in `types`.
+"""JSON Schema of the recipe format, generated from the pydantic models in `sections`.
 
 `punkforge schema` prints it; editors can use it to complete and check TOML.
 pydantic writes each table once under `$defs`; here they are inlined (the

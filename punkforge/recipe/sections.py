@@ -1,6 +1,6 @@
 """The recipe as typed, frozen pydantic models: one model per TOML table.
 
-Every key is declared here once: its type (from `fields`), its default, its
+Every key is declared here once: its type (from `value_types`), its default, its
 limits and its help text. Validation, `punkforge schema` and the error messages
 all read them from here. A TOML key, its field and the attribute that holds it
 share one name. Models forbid unknown keys, so a notebook user gets the same
@@ -10,7 +10,7 @@ checks as a recipe file:
     Recipe.model_validate({"name": "x", "model": {"encoder": [{"filters": 8}]}})
 
 Checks that span several tables (the network's shapes, budgets, [art] against
-the network) run when a `Recipe` is validated (`checks`). Nothing here imports
+the network) run when a `Recipe` is validated (`cross_checks`). Nothing here imports
 TensorFlow.
 """
 
@@ -402,7 +402,7 @@ class Recipe(Table):
     @model_validator(mode="wrap")
     @classmethod
     def _whole(cls, data: Any, handler: Any, info: ValidationInfo) -> Recipe:
-        """Fill the title, run the cross-table `checks`; fail in the loader's words.
+        """Fill the title, run the cross-table `cross_checks`; fail in the loader's words.
 
         Built in Python, a bad recipe raises RecipeError with the key, what was
         expected and what was found; the loader asks for the raw error instead

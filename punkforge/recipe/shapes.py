@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from punkforge.recipe.sections import Layer, ModelConfig
 
 SIZE = 24
-MAX_KERNEL = 24  # as types.MAX_KERNEL; a fix is only suggested within the recipe's limits
+MAX_KERNEL = 24  # as sections.MAX_KERNEL; a fix is only suggested within the recipe's limits
 Size = tuple[int, int]
 
 

@@ -3,7 +3,7 @@
 A recipe model declares a key once, e.g. `epochs: Int = Field(10, ge=1, le=MAX_EPOCHS,
 description=...)`: the type says how the value is read, `Field` holds the default,
 the limits and the help text, and validation, the JSON Schema and the error
-messages (`explain`) all read them from there.
+messages (`error_messages`) all read them from there.
 
 Scalars are strict (TOML `true` is not 1, `"3"` is not 3, `32.0` is not 32) and
 numbers must be finite. Values that TOML writes in more than one way (`kernel = 3`
