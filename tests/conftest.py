@@ -12,11 +12,14 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+from punkforge.training.store import EpochResult
 
 ROOT = Path(__file__).resolve().parent.parent
 RECIPES = sorted((ROOT / "recipes").glob("*.toml"))
-BAD_RECIPES = Path(__file__).resolve().parent / "bad_recipes"
+BAD_RECIPES = Path(__file__).resolve().parent / "recipe" / "bad_recipes"
 
 # The smallest valid recipe: every other key takes the spec's default.
 MINIMAL = 'name = "t"\n'
@@ -27,6 +30,18 @@ def write_recipe(tmp_path: Path, text: str, filename: str = "recipe.toml") -> Pa
     path = tmp_path / filename
     path.write_text(textwrap.dedent(text), encoding="utf-8")
     return path
+
+
+def epoch_result(epoch: int) -> EpochResult:
+    """A synthetic training epoch: small seeded arrays for a store, no TensorFlow."""
+    rng = np.random.default_rng(epoch)
+    return EpochResult(
+        epoch,
+        [rng.standard_normal((3, 3, 1, 4)).astype(np.float32), np.zeros(4, np.float32)],
+        [np.array(epoch, np.int64), rng.standard_normal(8).astype(np.float32)],
+        rng.integers(0, 255, (2, 24, 24, 1), dtype=np.uint8),
+        {"epoch": epoch, "loss": 1.0 / epoch, "val_loss": 2.0 / epoch, "seconds": 0.1},
+    )
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import run_cli, write_recipe
+from conftest import ROOT, run_cli, write_recipe
 from PIL import Image
 
 from punkforge.data import folder_images as images
@@ -332,7 +332,7 @@ def test_validate_and_list_read_the_folder_without_tensorflow(tmp_path: Path) ->
     )
     import subprocess
 
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
 

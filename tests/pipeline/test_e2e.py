@@ -18,11 +18,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import ROOT
 from PIL import Image
 
 from punkforge.files import sha256_file
 
-ROOT = Path(__file__).resolve().parents[1]
 RECIPE = ROOT / "recipes" / "devolved-punks.toml"
 QUICK = ["--set", "train.epochs=2", "--set", "data.train_limit=300"]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MINIMAL, RECIPES, write_recipe
+from conftest import MINIMAL, RECIPES, ROOT, write_recipe
 from pydantic import BaseModel, ValidationError
 
 from punkforge.errors import RecipeError
@@ -603,7 +603,7 @@ def test_every_shipped_recipe_validates(path: Path) -> None:
 
 
 def test_devolution_sweep_has_its_documented_variants() -> None:
-    rf = load_recipe(Path(__file__).resolve().parent.parent / "recipes" / "devolution-sweep.toml")
+    rf = load_recipe(ROOT / "recipes" / "devolution-sweep.toml")
     assert [v.name for v in rf.variants] == [
         "base", "kernel5", "narrow", "shallow",
         "epochs-2_activation-relu", "epochs-2_activation-elu",

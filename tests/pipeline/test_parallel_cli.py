@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_cli
-from test_store import result
+from conftest import ROOT, epoch_result, run_cli
 
 from punkforge.errors import PunkforgeError, RunError
 from punkforge.pipeline.pools import InProcessPool, LocalPool, open_pool, parse_jobs
@@ -107,11 +106,11 @@ def test_garbage_collection_deletes_only_listed_files_and_no_link(tmp_path: Path
     old = train / "0123456789abcdef"
     for store in (used, old):
         store.mkdir(parents=True)
-        commit_epoch(store, StoreState(), result(1), sample=2)
+        commit_epoch(store, StoreState(), epoch_result(1), sample=2)
     (old / "user-notes.txt").write_text("keep me")
     outside = tmp_path / "outside"
     outside.mkdir()
-    commit_epoch(outside, StoreState(), result(1), sample=2)
+    commit_epoch(outside, StoreState(), epoch_result(1), sample=2)
     (train / "fedcba9876543210").symlink_to(outside)
     ui = Steps()
     _collect_garbage(rf, out, ui)

@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 import numpy as np
 import pytest
+from conftest import ROOT
 
 from punkforge import files
 from punkforge.gallery.charts import nice_ticks
@@ -478,7 +479,7 @@ def test_templates_are_package_data() -> None:
     names = sorted(t.name for t in folder.iterdir() if t.is_file())
     for needed in ("frame.html.j2", "layout.css", "content.css", "theme.css", "fit.js", "sort.js"):
         assert needed in names
-    pyproject = Path(__file__).parents[1] / "pyproject.toml"
+    pyproject = ROOT / "pyproject.toml"
     globs = tomllib.loads(pyproject.read_text())["tool"]["setuptools"]["package-data"][
         "punkforge.gallery"
     ]

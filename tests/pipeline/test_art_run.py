@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import ROOT
 
 from punkforge.errors import RecipeError
 from punkforge.pipeline.output_folder import TRAIN_DIR
@@ -22,7 +23,6 @@ from punkforge.recipe.loader import loads_recipe
 from punkforge.rendering.art_images import make_feedback_sheet, paletted
 from punkforge.rendering.palette import image_colors, oklab, parse_palette, snap, snap_own
 
-ROOT = Path(__file__).resolve().parents[1]
 rng = np.random.default_rng(0)
 
 
