@@ -1,4 +1,5 @@
-"""Shared fixtures: recipe text written into tmp_path, the repository's paths, a CLI runner.
+"""Shared helpers: recipe files in tmp_path, the repository's paths, the CLI in a subprocess,
+synthetic training epochs and images.
 
 Nothing here imports TensorFlow; the fast tests never do.
 """
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from punkforge.training.store import EpochResult
 
@@ -42,6 +44,40 @@ def epoch_result(epoch: int) -> EpochResult:
         rng.integers(0, 255, (2, 24, 24, 1), dtype=np.uint8),
         {"epoch": epoch, "loss": 1.0 / epoch, "val_loss": 2.0 / epoch, "seconds": 0.1},
     )
+
+
+# Synthetic images: the folder-data tests and rendering at other sizes.
+
+
+def sprite(h: int, w: int, seed: int = 0) -> np.ndarray:
+    """(h, w, 4) uint8 RGBA with some transparent pixels."""
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, 256, (h, w, 4), dtype=np.uint8)
+    a[..., 3] = np.where(rng.random((h, w)) < 0.3, 0, 255)
+    return a
+
+
+def save_image(path: Path, arr: np.ndarray, **kw: object) -> Path:
+    """Save arr with Pillow (format from the suffix), making the folders."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(arr).save(path, **kw)
+    return path
+
+
+def image_folder(root: Path, n: int = 10, h: int = 13, w: int = 17) -> Path:
+    """root/img-00.png ...: n sprites of one size, a folder a recipe can read."""
+    for i in range(n):
+        save_image(root / f"img-{i:02d}.png", sprite(h, w, i))
+    return root
+
+
+def mixed_sizes(root: Path) -> Path:
+    """Four images, one of them (b.png, 12x16) not the size of the others (10x10)."""
+    save_image(root / "a.png", sprite(10, 10, 1))
+    save_image(root / "b.png", sprite(12, 16, 2))
+    save_image(root / "c.png", sprite(10, 10, 3))
+    save_image(root / "d.png", sprite(10, 10, 4))
+    return root
 
 
 @pytest.fixture
