@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -90,18 +90,62 @@ def recipe_file(tmp_path: Path) -> Callable[..., Path]:
     return make
 
 
+def _cli_command(*args: str | Path, block: Iterable[str] = ()) -> list[str]:
+    """`python -m punkforge ARGS`, or with `block` the same CLI after making those
+    modules unimportable (sys.modules[name] = None)."""
+    if not block:
+        return [sys.executable, "-m", "punkforge", *map(str, args)]
+    code = (
+        "import sys; "
+        + "".join(f"sys.modules[{name!r}] = None; " for name in block)
+        + "from punkforge.cli import main; sys.argv = ['punkforge'] + sys.argv[1:]; main()"
+    )
+    return [sys.executable, "-c", code, *map(str, args)]
+
+
+def _cli_env(env: Mapping[str, str] | None) -> dict[str, str]:
+    # wide, plain output so messages are never wrapped or coloured mid-word
+    return {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "PYTHONPATH": str(ROOT), **(env or {})}
+
+
 def run_cli(
-    *args: str | Path, cwd: Path | None = None, timeout: float = 60
+    *args: str | Path,
+    cwd: Path | None = None,
+    timeout: float = 60,
+    env: Mapping[str, str] | None = None,
+    block: Iterable[str] = (),
 ) -> subprocess.CompletedProcess[str]:
-    """`python -m punkforge ARGS` in a fresh interpreter, as a user would run it."""
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
+    """`python -m punkforge ARGS` in a fresh interpreter, as a user would run it.
+
+    env: variables added to the test's own; block: modules the command must
+    work without (e.g. ("tensorflow", "keras")): importing them fails.
+    """
     return subprocess.run(
-        [sys.executable, "-m", "punkforge", *map(str, args)],
+        _cli_command(*args, block=block),
         capture_output=True,
         text=True,
         cwd=cwd or ROOT,
-        env=env,
+        env=_cli_env(env),
         timeout=timeout,
+    )
+
+
+def start_cli(
+    *args: str | Path,
+    capture: bool = True,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.Popen[str]:
+    """The same command as run_cli, started in the background (to be signalled or
+    killed mid-run); capture=False sends its output to /dev/null instead of pipes."""
+    out = subprocess.PIPE if capture else subprocess.DEVNULL
+    return subprocess.Popen(
+        _cli_command(*args),
+        stdout=out,
+        stderr=out,
+        text=True,
+        cwd=cwd or ROOT,
+        env=_cli_env(env),
     )
 
 

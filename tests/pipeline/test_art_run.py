@@ -9,14 +9,11 @@ recipe keys: recipe/test_art_section.py.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT
+from conftest import run_cli
 
 from punkforge.pipeline.output_folder import TRAIN_DIR
 
@@ -42,20 +39,12 @@ feedback = 3
 """
 
 
-def punkforge(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "punkforge", *map(str, args)],
-        capture_output=True, text=True, cwd=ROOT, timeout=600,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"},
-    )  # fmt: skip
-
-
 @pytest.fixture(scope="module")
 def art_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     tmp = tmp_path_factory.mktemp("art")
     path = tmp / "art.toml"
     path.write_text(SLOW_RECIPE)
-    res = punkforge("run", path, "--out", tmp / "out")
+    res = run_cli("run", path, "--out", tmp / "out", timeout=600)
     assert res.returncode == 0, res.stderr
     return path, tmp / "out" / "art"
 
@@ -91,10 +80,10 @@ def test_art_only_change_does_not_train(art_run: tuple[Path, Path]) -> None:
     before = {p: p.stat().st_mtime_ns for p in stores.rglob("*") if p.is_file()}
     assert before
     dev = np.load(out / "base" / "devolved.npz")["devolved"]
-    res = punkforge(
+    res = run_cli(
         "run", path, "--out", out.parent,
         "--set", 'art.bend=[{layer = "decoder.1", op = "scale", value = 1.0}]',
-        "--set", "art.morph=[]",
+        "--set", "art.morph=[]", timeout=600,
     )  # fmt: skip
     assert res.returncode == 0, res.stderr
     assert "training 2 epochs" not in res.stderr and "devolving" in res.stderr
@@ -103,9 +92,10 @@ def test_art_only_change_does_not_train(art_run: tuple[Path, Path]) -> None:
     # a bend of scale 1.0 changes nothing
     assert np.array_equal(np.load(out / "base" / "devolved.npz")["devolved"], dev)
     assert not list((out / "base").glob("morph-*"))  # no longer asked for
-    res = punkforge(
+    res = run_cli(
         "run", path, "--out", out.parent,
         "--set", 'art.bend=[{layer = "decoder.0", op = "invert"}]', "--set", "art.morph=[]",
+        timeout=600,
     )  # fmt: skip
     assert res.returncode == 0, res.stderr
     assert not np.array_equal(np.load(out / "base" / "devolved.npz")["devolved"], dev)
@@ -115,19 +105,14 @@ def test_art_only_change_does_not_train(art_run: tuple[Path, Path]) -> None:
 @pytest.mark.slow
 def test_render_draws_art_without_tensorflow(art_run: tuple[Path, Path]) -> None:
     path, out = art_run
-    res = punkforge("run", path, "--out", out.parent)  # back to the recipe's own [art]
+    res = run_cli("run", path, "--out", out.parent, timeout=600)  # back to the recipe's own [art]
     assert res.returncode == 0, res.stderr
     v = out / "base"
     gif = v / "morph-9003-9001.gif"
     gif.unlink()
-    code = (
-        "import sys; sys.modules['tensorflow'] = None; sys.modules['keras'] = None; "
-        "from punkforge.cli import main; sys.argv = ['punkforge'] + sys.argv[1:]; main()"
-    )
-    res = subprocess.run(
-        [sys.executable, "-c", code, "render", str(out), "--set", 'render.palette=["#000000", "#ff4400"]'],  # noqa: E501
-        capture_output=True, text=True, cwd=ROOT, timeout=300,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"},
+    res = run_cli(
+        "render", out, "--set", 'render.palette=["#000000", "#ff4400"]',
+        timeout=300, block=("tensorflow", "keras"),
     )  # fmt: skip
     assert res.returncode == 0, res.stderr + res.stdout
     assert gif.is_file()

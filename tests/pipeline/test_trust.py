@@ -12,7 +12,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import ROOT, run_cli
+from conftest import run_cli, start_cli
 
 from punkforge import files, tree_guard
 from punkforge.errors import PunkforgeError, RecipeError
@@ -379,11 +378,7 @@ def test_summary_and_manifest_are_strict_json(finished: tuple[Path, Path, Path])
 
 
 def _render_proc(recipe: Path, outs: Path) -> subprocess.Popen[str]:
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen(
-        [sys.executable, "-m", "punkforge", "render", str(recipe), "--out", str(outs)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
-    )  # fmt: skip
+    return start_cli("render", recipe, "--out", outs)
 
 
 def _wait_for_journal(journal: Path, lines: int, proc: subprocess.Popen[str]) -> None:

@@ -5,13 +5,10 @@ Recipe text only (and one run through the command line that must exit 2).
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import run_cli
 
 from punkforge.errors import RecipeError
 from punkforge.recipe.loader import loads_recipe
@@ -61,10 +58,6 @@ def test_bad_art_is_refused_up_front(text: str, words: list[str]) -> None:
 def test_bad_morph_id_exits_2_from_the_cli(tmp_path: Path) -> None:
     path = tmp_path / "r.toml"
     path.write_text('name = "t"\n[art]\nmorph = [[9000, 123]]\n')
-    res = subprocess.run(
-        [sys.executable, "-m", "punkforge", "run", str(path), "--out", str(tmp_path / "o")],
-        capture_output=True, text=True, cwd=ROOT, timeout=60,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"},
-    )  # fmt: skip
+    res = run_cli("run", path, "--out", tmp_path / "o")
     assert res.returncode == 2 and "123" in res.stderr and "Traceback" not in res.stderr
     assert not (tmp_path / "o").exists()
