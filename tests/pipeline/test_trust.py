@@ -198,8 +198,9 @@ def _corrupt(p: Path, how: str) -> None:
     data = bytearray(p.read_bytes())
     if how == "flip":  # same size, one byte changed (in the middle, past any header)
         data[len(data) // 2] ^= 0xFF
-        time.sleep(0.01)  # a new mtime, as any real write gives
+        mtime = p.stat().st_mtime_ns
         p.write_bytes(bytes(data))
+        os.utime(p, ns=(mtime + 10**7, mtime + 10**7))  # a new mtime, as any real write gives
     else:
         p.write_bytes(bytes(data[: len(data) // 2]))
 
