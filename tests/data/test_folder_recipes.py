@@ -51,7 +51,6 @@ def test_validate_and_list_read_the_folder_without_tensorflow(tmp_path: Path) ->
         "try: app()\nexcept SystemExit: pass\n"
         "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules"
     )
-
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
