@@ -11,7 +11,7 @@ stride-2 one) through the Python API in a temporary outputs folder, then:
 - gallery.png: the recipe's gallery page in headless Chromium, 1200x900,
   reduced to an exact 256-colour palette (flat page colours survive; the file
   shrinks about 4x).
-The three files together must stay under 2 MB (checked here and by tests/test_docs.py).
+The three files together must stay under 2 MB (checked here and by tests/project/test_docs.py).
 Needs Chromium at /usr/bin/chromium (or $CHROMIUM) for the screenshot.
 """
 

@@ -112,10 +112,12 @@ def test_damaged_notices_same_size_changes(tmp_path: Path) -> None:
     manifest = {"files": files.file_entries(tmp_path, [tmp_path / "a.txt"])}
     assert set(manifest["files"]["a.txt"]) == {"size", "sha256", "mtime_ns"}
     assert not damaged(tmp_path, manifest)
-    time.sleep(0.01)
+    mtime = manifest["files"]["a.txt"]["mtime_ns"]
     (tmp_path / "a.txt").write_text("hellO")  # same size, new content
+    os.utime(tmp_path / "a.txt", ns=(mtime + 10**7, mtime + 10**7))  # and a new mtime
     assert damaged(tmp_path, manifest) == {"a.txt"}
     (tmp_path / "a.txt").write_text("hello")  # same content, new mtime: re-hashed, fine
+    os.utime(tmp_path / "a.txt", ns=(mtime + 2 * 10**7, mtime + 2 * 10**7))
     assert not damaged(tmp_path, manifest)
     (tmp_path / "a.txt").unlink()
     assert damaged(tmp_path, manifest) == {"a.txt"}

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import epoch_result
 
 from punkforge.errors import RunError
 from punkforge.training.store import (
     STATE,
-    EpochResult,
     StoreState,
     commit_epoch,
     heal_store,
@@ -27,22 +27,11 @@ from punkforge.training.store import (
 )
 
 
-def result(epoch: int) -> EpochResult:
-    rng = np.random.default_rng(epoch)
-    return EpochResult(
-        epoch,
-        [rng.standard_normal((3, 3, 1, 4)).astype(np.float32), np.zeros(4, np.float32)],
-        [np.array(epoch, np.int64), rng.standard_normal(8).astype(np.float32)],
-        rng.integers(0, 255, (2, 24, 24, 1), dtype=np.uint8),
-        {"epoch": epoch, "loss": 1.0 / epoch, "val_loss": 2.0 / epoch, "seconds": 0.1},
-    )
-
-
 def filled(store: Path, epochs: int = 3) -> StoreState:
     store.mkdir(parents=True, exist_ok=True)
     state = StoreState()
     for e in range(1, epochs + 1):
-        state = commit_epoch(store, state, result(e), sample=2)
+        state = commit_epoch(store, state, epoch_result(e), sample=2)
     return state
 
 
@@ -52,7 +41,7 @@ def test_commit_records_every_file_and_reads_back(tmp_path: Path) -> None:
     assert sorted(state.files) == sorted(
         f"{k}-{e:04d}.npz" for e in (1, 2, 3) for k in ("weights", "optimizer", "snapshot")
     )
-    assert np.array_equal(read_weights(tmp_path, 2)[0], result(2).weights[0])
+    assert np.array_equal(read_weights(tmp_path, 2)[0], epoch_result(2).weights[0])
     epochs, images = read_snapshots(tmp_path, 3)
     assert list(epochs) == [1, 2, 3] and images.shape == (3, 2, 24, 24, 1)
     assert heal_store(tmp_path) == (state, None)
@@ -82,7 +71,7 @@ def test_a_damaged_epoch_rolls_the_store_back(tmp_path: Path, kind: str, damage)
     assert json.loads((tmp_path / STATE).read_text())["epoch"] == 1
     assert heal_store(tmp_path) == (state, None)
     # training goes on from there
-    state = commit_epoch(tmp_path, state, result(2), sample=2)
+    state = commit_epoch(tmp_path, state, epoch_result(2), sample=2)
     assert read_state(tmp_path).epoch == 2
 
 
@@ -138,4 +127,4 @@ def test_wipe_deletes_only_what_the_store_lists(tmp_path: Path) -> None:
 
 def test_epochs_must_arrive_in_order(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError):
-        commit_epoch(tmp_path, StoreState(), result(2), sample=2)
+        commit_epoch(tmp_path, StoreState(), epoch_result(2), sample=2)

@@ -10,9 +10,12 @@ from __future__ import annotations
 import itertools
 import math
 import random
+from pathlib import Path
 
 import pytest
+from conftest import write_recipe
 
+from punkforge.recipe.loader import read_recipe_file
 from punkforge.recipe.sections import Layer, ModelConfig, OutputLayer
 from punkforge.recipe.shapes import (
     LayerShape,
@@ -368,6 +371,28 @@ def test_shapes_at_other_sizes() -> None:
     assert count_params(m, 1, (32, 40)) == count_params(m, 1)  # convolutions share weights
     with pytest.raises(ShapeError, match="not 32x40"):
         network_shapes(_model([Layer(filters=8)], [Layer(filters=8, kernel=(5, 5))]), 1, (32, 40))
+
+
+def test_network_shapes_at_non_square_size_with_explicit_output_padding(tmp_path: Path) -> None:
+    path = write_recipe(
+        tmp_path,
+        """
+        name = "s"
+        [model]
+        encoder = [{ filters = 4, kernel = 3, strides = 2, padding = "same" }]
+        [[model.decoder]]
+        filters = 4
+        kernel = 3
+        strides = 2
+        padding = "same"
+        output_padding = [0, 1]
+        """,
+    )
+    model = (
+        read_recipe_file(path, ["data.size=[13, 18]", 'data.source="x"']).variants[0].recipe.model
+    )
+    rows = network_shapes(model, 1, (13, 18))
+    assert [r.out[:2] for r in rows] == [(7, 9), (13, 18), (13, 18)]
 
 
 @pytest.mark.slow

@@ -5,12 +5,10 @@ follows a link. Fast: nothing here trains or imports TensorFlow.
 from __future__ import annotations
 
 import socket
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_cli
-from test_store import result
+from conftest import epoch_result, run_cli
 
 from punkforge.errors import PunkforgeError, RunError
 from punkforge.pipeline.pools import InProcessPool, LocalPool, open_pool, parse_jobs
@@ -72,18 +70,9 @@ def test_unreachable_ray_address_is_one_paragraph(tmp_path: Path) -> None:
 
 
 def test_ray_not_installed_is_one_paragraph(tmp_path: Path) -> None:
-    import subprocess
-
     recipe = tmp_path / "p.toml"
     recipe.write_text(RECIPE)
-    code = (
-        "import sys; sys.modules['ray'] = None; from punkforge.cli import main; "
-        "sys.argv = ['punkforge'] + sys.argv[1:]; main()"
-    )
-    res = subprocess.run(
-        [sys.executable, "-c", code, "run", str(recipe), "--out", str(tmp_path / "o"), "--ray"],
-        capture_output=True, text=True, cwd=ROOT, timeout=60,
-    )  # fmt: skip
+    res = run_cli("run", recipe, "--out", tmp_path / "o", "--ray", block=("ray",))
     assert res.returncode == 2
     assert "pip install 'punkforge[ray]'" in res.stderr and "Traceback" not in res.stderr
     assert not (tmp_path / "o").exists()
@@ -107,11 +96,11 @@ def test_garbage_collection_deletes_only_listed_files_and_no_link(tmp_path: Path
     old = train / "0123456789abcdef"
     for store in (used, old):
         store.mkdir(parents=True)
-        commit_epoch(store, StoreState(), result(1), sample=2)
+        commit_epoch(store, StoreState(), epoch_result(1), sample=2)
     (old / "user-notes.txt").write_text("keep me")
     outside = tmp_path / "outside"
     outside.mkdir()
-    commit_epoch(outside, StoreState(), result(1), sample=2)
+    commit_epoch(outside, StoreState(), epoch_result(1), sample=2)
     (train / "fedcba9876543210").symlink_to(outside)
     ui = Steps()
     _collect_garbage(rf, out, ui)

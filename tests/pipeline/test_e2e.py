@@ -8,36 +8,26 @@ middle of training whose resumed run gives byte-identical results.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import ROOT, run_cli, start_cli
 from PIL import Image
 
 from punkforge.files import sha256_file
 
-ROOT = Path(__file__).resolve().parents[1]
 RECIPE = ROOT / "recipes" / "devolved-punks.toml"
 QUICK = ["--set", "train.epochs=2", "--set", "data.train_limit=300"]
 
 pytestmark = pytest.mark.slow
 
-
-def punkforge(*args: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "punkforge", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=ROOT,
-        env={**os.environ, "COLUMNS": "200"},
-    )
+punkforge = functools.partial(run_cli, timeout=600)  # a real run: minutes on two cores
 
 
 @pytest.fixture(scope="module")
@@ -152,12 +142,7 @@ def test_kill_9_then_resume_is_byte_identical(tmp_path: Path) -> None:
     res = punkforge("run", str(RECIPE), *args, "--out", str(ref))
     assert res.returncode == 0, res.stderr
 
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "punkforge", "run", str(RECIPE), *args, "--out", str(cut)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = start_cli("run", RECIPE, *args, "--out", cut, capture=False)
     stores = cut / "devolved-punks" / ".train"
     deadline = time.time() + 300
     killed_at = None
@@ -224,12 +209,6 @@ def test_epoch_sharing_equals_training_alone(tmp_path: Path) -> None:
     assert np.array_equal(a, b)
 
 
-BLOCK_TF = (
-    "import sys; sys.modules['tensorflow'] = None; sys.modules['keras'] = None; "
-    "from punkforge.cli import main; sys.argv = ['punkforge'] + sys.argv[1:]; main()"
-)
-
-
 def test_render_and_finished_rerun_never_import_tensorflow(quick_run: Path) -> None:
     """With tensorflow and keras made unimportable, both commands still work."""
     for args in (
@@ -237,8 +216,7 @@ def test_render_and_finished_rerun_never_import_tensorflow(quick_run: Path) -> N
         ["run", str(RECIPE), *QUICK, "--set", "render.poster.layout=pairs", "--out",
          str(quick_run)],
     ):  # fmt: skip
-        res = subprocess.run([sys.executable, "-c", BLOCK_TF, *args], capture_output=True,
-                             text=True, cwd=ROOT, timeout=300)  # fmt: skip
+        res = run_cli(*args, timeout=300, block=("tensorflow", "keras"))
         assert res.returncode == 0, res.stderr
         assert "Traceback" not in res.stderr
 
@@ -258,10 +236,7 @@ def test_nan_loss_stops_the_variant_with_a_clear_message(tmp_path: Path) -> None
 
 def test_second_run_on_the_same_folder_is_refused(tmp_path: Path) -> None:
     args = [*QUICK, "--set", "data.test_limit=20", "--set", "render.sample=4"]
-    first = subprocess.Popen(
-        [sys.executable, "-m", "punkforge", "run", str(RECIPE), *args, "--out", str(tmp_path)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    first = start_cli("run", RECIPE, *args, "--out", tmp_path, capture=False)
     try:
         lock = tmp_path / "devolved-punks" / ".lock"
         deadline = time.time() + 60

@@ -12,17 +12,15 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
-from conftest import ROOT, run_cli
+from conftest import make_finished, run_cli, start_cli
 
-from punkforge import files, tree_guard
+from punkforge import tree_guard
 from punkforge.errors import PunkforgeError, RecipeError
 from punkforge.pipeline import runner
 from punkforge.pipeline import variant_folder as variant
@@ -31,30 +29,6 @@ from punkforge.pipeline.plan import plan_variant
 from punkforge.pipeline.progress import NullUI
 from punkforge.recipe.loader import read_recipe_file
 from punkforge.training import history
-
-RECIPE = """
-name = "t"
-
-[data]
-test_limit = {n}
-
-[train]
-epochs = 2
-
-[render]
-sample = 4
-
-[render.poster]
-paper = "{paper}"
-dpi = 72
-margin = "0.25in"
-
-[render.series]
-scale = {scale}
-
-[render.gif]
-scale = 1
-"""
 
 
 def _snapshot(root: Path) -> dict[str, tuple[str, bytes | str]]:
@@ -69,36 +43,6 @@ def _snapshot(root: Path) -> dict[str, tuple[str, bytes | str]]:
         else:
             out[rel] = ("dir", "")
     return out
-
-
-def make_finished(tmp: Path, n: int = 6, scale: int = 2, paper: str = "A5") -> tuple[Path, Path]:
-    """(recipe file, outputs root) with variant t/base finished from synthetic arrays."""
-    recipe = tmp / "t.toml"
-    recipe.write_text(RECIPE.format(n=n, scale=scale, paper=paper), encoding="utf-8")
-    outs = tmp / "outs"
-    rf = read_recipe_file(recipe, ())
-    v = rf.variants[0]
-    folder = outs / "t" / "base"
-    rng = np.random.default_rng(0)
-    originals = rng.integers(0, 256, (n, 24, 24, v.recipe.channels), dtype=np.uint8)
-    devolved = (originals // 2 + 40).astype(np.uint8)
-    with tree_guard.output_tree(outs / "t"):
-        files.save_npz(
-            folder / "devolved.npz", devolved=devolved, ids=np.arange(9000, 9000 + n),
-            originals=originals,
-        )  # fmt: skip
-        snaps = np.stack([devolved[:4] // 2, devolved[:4]])
-        files.save_npz(folder / "snapshots.npz", epochs=np.array([1, 2]), images=snaps)
-        history.write_history(
-            folder,
-            [{"epoch": e, "loss": 0.3 / e, "val_loss": 0.31 / e, "seconds": 0.5} for e in (1, 2)],
-        )
-        files.write_bytes(folder / "model.keras", b"a stand-in for the saved model")
-        variant.record_arrays(v, folder)
-    report = runner.render_only(rf, outs / "t", NullUI())
-    assert not report.failures
-    assert plan_variant(v, outs / "t").action == "skip"
-    return recipe, outs
 
 
 @pytest.fixture
@@ -196,8 +140,9 @@ def _corrupt(p: Path, how: str) -> None:
     data = bytearray(p.read_bytes())
     if how == "flip":  # same size, one byte changed (in the middle, past any header)
         data[len(data) // 2] ^= 0xFF
-        time.sleep(0.01)  # a new mtime, as any real write gives
+        mtime = p.stat().st_mtime_ns
         p.write_bytes(bytes(data))
+        os.utime(p, ns=(mtime + 10**7, mtime + 10**7))  # a new mtime, as any real write gives
     else:
         p.write_bytes(bytes(data[: len(data) // 2]))
 
@@ -376,11 +321,7 @@ def test_summary_and_manifest_are_strict_json(finished: tuple[Path, Path, Path])
 
 
 def _render_proc(recipe: Path, outs: Path) -> subprocess.Popen[str]:
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen(
-        [sys.executable, "-m", "punkforge", "render", str(recipe), "--out", str(outs)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
-    )  # fmt: skip
+    return start_cli("render", recipe, "--out", outs)
 
 
 def _wait_for_journal(journal: Path, lines: int, proc: subprocess.Popen[str]) -> None:

@@ -3,14 +3,11 @@
 
 from __future__ import annotations
 
-import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, run_cli
 from typer.testing import CliRunner
 
 from punkforge.cli import _open_in_browser, app
@@ -146,14 +143,8 @@ def test_new_from_an_example_with_images_copies_them_once(tmp_path: Path) -> Non
 
 def test_completion_script_names_punkforge() -> None:
     # typer reads this when its completion support is imported: a fresh interpreter
-    env = {**os.environ, "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
-    env["PYTHONPATH"] = str(ROOT)
-    r = subprocess.run(
-        [sys.executable, "-m", "punkforge", "--show-completion", "bash"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
+    r = run_cli(
+        "--show-completion", "bash", env={"_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
     )
     assert r.returncode == 0, r.stderr
     assert "punkforge_completion" in r.stdout and "COMPREPLY" in r.stdout

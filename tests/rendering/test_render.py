@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import imageio.v3 as iio
 import numpy as np
 import pytest
+from conftest import ROOT
 from PIL import Image
 
 from punkforge.errors import PunkforgeError
@@ -451,4 +451,4 @@ def test_render_never_imports_tensorflow():
         "import punkforge.rendering, sys; "
         "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent)
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)

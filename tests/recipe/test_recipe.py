@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MINIMAL, RECIPES, write_recipe
+from conftest import MINIMAL, RECIPES, ROOT, write_recipe
 from pydantic import BaseModel, ValidationError
 
 from punkforge.errors import RecipeError
@@ -603,9 +603,7 @@ def test_every_shipped_recipe_validates(path: Path) -> None:
 
 
 def test_devolution_sweep_has_its_documented_variants() -> None:
-    rf = read_recipe_file(
-        Path(__file__).resolve().parent.parent / "recipes" / "devolution-sweep.toml"
-    )
+    rf = read_recipe_file(ROOT / "recipes" / "devolution-sweep.toml")
     assert [v.name for v in rf.variants] == [
         "base", "kernel5", "narrow", "shallow",
         "epochs-2_activation-relu", "epochs-2_activation-elu",

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import run_cli
+from conftest import make_finished, run_cli
 from PIL import Image
-from test_trust import make_finished
 
 from punkforge import files
 from punkforge.errors import RecipeError

@@ -11,6 +11,7 @@ Ray cluster of this user on the machine).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import signal
@@ -21,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, run_cli, start_cli
 
 from punkforge.recipe.loader import read_recipe_file
 from punkforge.training.store import training_key
@@ -99,12 +100,7 @@ def fail_group(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., dict[s
     return env
 
 
-def punkforge(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "punkforge", "run", *map(str, args)],
-        capture_output=True, text=True, cwd=ROOT, timeout=900,
-        env={**os.environ, "COLUMNS": "200", "PYTHONPATH": str(ROOT), **(env or {})},
-    )  # fmt: skip
+punkforge = functools.partial(run_cli, "run", timeout=900)  # `punkforge run ARGS`
 
 
 def assert_same(a: Path, b: Path) -> None:
@@ -196,12 +192,7 @@ def test_existing_ray_cluster_retries_a_failed_group(
 def test_kill_9_of_a_jobs_2_driver_then_rerun_is_byte_identical(
     recipe: Path, reference: Path, tmp_path: Path
 ) -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "punkforge", "run", str(recipe), "--out", str(tmp_path),
-         "--jobs", "2"],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    proc = start_cli("run", recipe, "--out", tmp_path, "--jobs", "2", capture=False)
     stores = tmp_path / "three" / ".train"
     deadline, killed = time.time() + 600, False
     while time.time() < deadline and proc.poll() is None:

@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlsplit
 
 import numpy as np
 import pytest
+from conftest import ROOT
 
 from punkforge import files
 from punkforge.gallery.figures import extra_figures
@@ -472,7 +473,7 @@ def test_templates_are_package_data() -> None:
     names = sorted(t.name for t in folder.iterdir() if t.is_file())
     for needed in ("frame.html.j2", "layout.css", "content.css", "theme.css", "fit.js", "sort.js"):
         assert needed in names
-    pyproject = Path(__file__).parents[1] / "pyproject.toml"
+    pyproject = ROOT / "pyproject.toml"
     globs = tomllib.loads(pyproject.read_text())["tool"]["setuptools"]["package-data"][
         "punkforge.gallery"
     ]
