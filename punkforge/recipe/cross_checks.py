@@ -1,8 +1,8 @@
 """Checks that span several recipe tables, run whenever a `Recipe` is validated.
 
-The network must give back the data's size (`shapes`), the poster and GIF
-must fit in memory, `render.sample` cannot exceed the test set, and `[art]`
-must name test images and layers that exist. Each failure is a `Problem`
+The network must give back the data's size (`shapes`), the poster, snapshots,
+GIF and art must fit (`limits`), `render.sample` cannot exceed the test set,
+and `[art]` must name test images and layers that exist. Each failure is a `Problem`
 naming the dotted key to blame; `sections.Recipe` turns it into a validation
 error, so a recipe built in Python is checked exactly like a recipe file.
 """
