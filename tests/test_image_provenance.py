@@ -19,10 +19,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tifffile
+from conftest import ROOT
 from PIL import Image
 from typer.testing import CliRunner
 
 from punkforge.cli import app
+from punkforge.pipeline.output_folder import data_fingerprint
+from punkforge.recipe.loader import read_recipe_file
 from punkforge.recipe.sections import GifConfig, PosterConfig
 from punkforge.rendering.animation import save_gif
 from punkforge.rendering.png_codec import read_image, save_png
@@ -276,3 +279,13 @@ def _chunks(data: bytes, kind: bytes) -> list[bytes]:
             out.append(data[pos + 8 : pos + 8 + n])
         pos += 12 + n
     return out
+
+
+def test_the_data_is_identified_by_name_or_by_a_folders_content() -> None:
+    from punkforge.data import folder_images
+
+    punks = read_recipe_file(ROOT / "recipes" / "devolved-punks.toml").variants[0]
+    assert data_fingerprint(punks.recipe) == "cpunks10k"
+    sprites = read_recipe_file(ROOT / "recipes" / "sprites.toml").variants[0]
+    fingerprint = folder_images.fingerprint(sprites.recipe.data)
+    assert data_fingerprint(sprites.recipe) == "sha256:" + fingerprint
