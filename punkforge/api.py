@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from punkforge.errors import PunkforgeError, RecipeError, RunError
 from punkforge.recipe.loader import RecipeFile, SetItem, read_recipe_file
+from punkforge.rendering.provenance import ImageProvenance, read_provenance
 
 if TYPE_CHECKING:
     from punkforge.pipeline.progress import ProgressUI
@@ -305,6 +306,63 @@ def render_target(
     with ui:
         report = render_only(rf, folder, ui)
     return _result(rf, folder, report.rows, report.failures)
+
+
+# A value of `new --from` with one of these endings (or naming a file) is an image, not an example.
+IMAGE_SUFFIXES = (".png", ".tif", ".tiff", ".pdf", ".gif", ".webp")
+
+
+def image_recipe(image: str | Path) -> ImageProvenance:
+    """What a picture punkforge made says about itself (`punkforge info`).
+
+    Raises PunkforgeError (exit 2) for a file that carries no punkforge
+    metadata, and for a damaged or unreadable one.
+    """
+    made = read_provenance(Path(image))
+    if made is None:
+        raise PunkforgeError(
+            f"{image} was not made by punkforge: it carries no punkforge recipe in its "
+            "metadata (or a program stripped it, as many photo tools and upload sites do). "
+            "`punkforge info` and `punkforge new --from` read the pictures punkforge writes: "
+            "posters (PNG, TIFF, PDF), series PNGs, GIF and WebP animations, the sheets."
+        )
+    return made
+
+
+def describe_image(image: str | Path) -> str:
+    """`punkforge info`: the version, data, variant and recipe an image carries, as text.
+
+    Control characters other than newlines become visible escapes: the text
+    comes from a file someone may have crafted, and is printed to a terminal.
+    """
+    made = image_recipe(image)
+    head = [
+        f"{image}: made by punkforge {made.version}",
+        f"  variant: {made.variant or '(not recorded)'}",
+        f"  data:    {made.data_fingerprint or '(not recorded)'}",
+        f"  recipe (`punkforge new NAME --from {image}` writes it):",
+    ]
+    text = "\n".join(head) + "\n\n" + made.recipe_toml
+    return "".join(c if c.isprintable() or c in "\n\t" else c.encode("unicode_escape").decode()
+                   for c in text)  # fmt: skip
+
+
+def is_image_path(value: str) -> bool:
+    """Whether `new --from VALUE` names an image file rather than a shipped example."""
+    return Path(value).suffix.lower() in IMAGE_SUFFIXES or Path(value).is_file()
+
+
+def new_recipe_from_image(name: str, image: str | Path, folder: Path) -> Path:
+    """`punkforge new NAME --from IMAGE`: write the recipe an image carries as folder/NAME.toml.
+
+    The recipe is the variant's resolved one (every default and the variant's
+    own settings written out), renamed to NAME. Nothing is written when the
+    image is not punkforge's, is damaged, or carries a recipe that does not parse.
+    """
+    from punkforge.recipe.starter import write_recipe_text
+
+    made = image_recipe(image)
+    return write_recipe_text(name, folder, made.recipe_toml, str(image))
 
 
 # ---- helpers ------------------------------------------------------------------------------

@@ -382,9 +382,10 @@ def new(
         str | None,
         typer.Option(
             "--from",
-            help="Copy this shipped example instead of the starter (see --list).",
+            help="Copy this shipped example (see --list), or remake the recipe an image "
+            "punkforge wrote carries (PNG, TIFF, PDF, GIF, WebP).",
             show_default=False,
-            metavar="EXAMPLE",
+            metavar="EXAMPLE|IMAGE",
         ),
     ] = None,
     list_examples: Annotated[
@@ -394,10 +395,11 @@ def new(
         Path, typer.Option("--dir", help="Where to write NAME.toml.", metavar="DIR")
     ] = Path("recipes"),
 ) -> None:
-    """Write a starter recipe, or a copy of a shipped example, to recipes/NAME.toml.
+    """Write recipes/NAME.toml: a starter, a shipped example, or the recipe an image carries.
 
     Never overwrites a file.
     """
+    from punkforge.api import is_image_path, new_recipe_from_image
     from punkforge.recipe.starter import example_summary, examples, write_starter
 
     if list_examples:
@@ -409,8 +411,28 @@ def new(
             "punkforge new: give the new recipe's NAME, e.g. `punkforge new my-punks "
             "--from strided-punks` (`punkforge new --list` shows the examples)."
         )
-    path = write_starter(name, folder, example)
+    if example is not None and is_image_path(example):
+        path = new_recipe_from_image(name, Path(example), folder)
+    else:
+        path = write_starter(name, folder, example)
     print(f"wrote {path}; try: punkforge validate {path} && punkforge run {path}")
+
+
+@app.command(cls=_Command)
+def info(
+    image: Annotated[
+        Path,
+        typer.Argument(
+            help="A picture punkforge wrote (PNG, TIFF, PDF, GIF, WebP).",
+            show_default=False,
+            metavar="FILE",
+        ),
+    ],
+) -> None:
+    """Print what an image says about itself: punkforge version, data and recipe."""
+    from punkforge.api import describe_image
+
+    print(describe_image(image), end="")
 
 
 def main() -> None:

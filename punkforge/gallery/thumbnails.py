@@ -6,6 +6,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from punkforge.rendering.provenance import ImageProvenance
+
 THUMB = "poster-thumb.png"  # beside poster.png
 THUMB_MIN, THUMB_MAX, THUMB_BOX = 600, 1600, 900  # thumbnail widths, px
 
@@ -25,8 +27,17 @@ def thumb_factor(width: int, scale: int) -> tuple[int, bool]:
     return f, True
 
 
-def write_poster_thumb(poster: Any, grid_xy: tuple[int, int], scale: int, path: Path) -> Path:
-    """poster-thumb.png: the (H, W, 3) uint8 poster shrunk by a box filter (see thumb_factor)."""
+def write_poster_thumb(
+    poster: Any,
+    grid_xy: tuple[int, int],
+    scale: int,
+    path: Path,
+    provenance: ImageProvenance | None = None,
+) -> Path:
+    """poster-thumb.png: the (H, W, 3) uint8 poster shrunk by a box filter (see thumb_factor).
+
+    It carries the poster's `provenance` too, so a saved thumbnail still names its recipe.
+    """
     import numpy as np
     from PIL import Image
 
@@ -39,4 +50,4 @@ def write_poster_thumb(poster: Any, grid_xy: tuple[int, int], scale: int, path: 
     img = Image.fromarray(np.ascontiguousarray(poster[y0 : y0 + h2, x0 : x0 + w2]))
     if f > 1:
         img = img.reduce(f)
-    return save_png(np.asarray(img), path)
+    return save_png(np.asarray(img), path, provenance=provenance)

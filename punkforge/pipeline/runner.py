@@ -30,6 +30,7 @@ from punkforge.errors import PunkforgeError, RecipeError
 from punkforge.pipeline.output_folder import (
     TRAIN_DIR,
     damaged,
+    image_provenance,
     read_manifest,
     refuse_links,
     run_lock,
@@ -249,7 +250,8 @@ def write_recipe_level(rf: RecipeFile, out: Path, ui: ProgressUI) -> None:
             rows.append((v.name, d))
     bg = done[0].recipe.render.poster.background
     sheet = make_variants_sheet(first["originals"][:n], rows, bg)
-    save_png(sheet, out / "variants.png")
+    # the sheet's first variant row names the recipe it carries (docs/output-folder.md)
+    save_png(sheet, out / "variants.png", provenance=image_provenance(done[0]))
     write_recipe_index(rf, out, done, summary)
     write_root_index(out.parent)
 

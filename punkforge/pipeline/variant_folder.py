@@ -22,6 +22,7 @@ from punkforge import files, tree_guard
 from punkforge.pipeline.output_folder import (
     TRAIN_DIR,
     damaged,
+    image_provenance,
     read_manifest,
     recipe_sha,
     resolved_toml,
@@ -31,6 +32,7 @@ from punkforge.pipeline.plan import SOURCES, predict_key
 from punkforge.pipeline.progress import ProgressUI
 from punkforge.recipe.sections import Recipe, Variant
 from punkforge.recipe.shapes import count_params
+from punkforge.rendering.provenance import ImageProvenance
 from punkforge.training.history import read_history, write_history
 from punkforge.training.store import has_snapshots, read_snapshots, read_state, training_key
 
@@ -131,20 +133,23 @@ def render_variant(v: Variant, folder: Path, ui: ProgressUI, t_train: float | No
     old = read_manifest(folder) or {}
     store = folder.parent / TRAIN_DIR / training_key(r)
     t0 = time.perf_counter()
+    # every picture carries the recipe.toml written below, so a picture names what made it
+    made_by = image_provenance(v)
     with tree_guard.track_writes(folder) as written:
         if has_snapshots(store, r.train.epochs):
             select_snapshots(r, store, folder)  # render.gif.every may have changed
         dev = files.load_npz(folder / "devolved.npz")
         snaps = files.load_npz(folder / "snapshots.npz")
-        dev, snaps = render_art(v, folder, dev, snaps)  # palette; morph, feedback pieces
+        # the palette; morph and feedback pieces
+        dev, snaps = render_art(v, folder, dev, snaps, provenance=made_by)
         history = read_history(folder)
-        _draw_poster(v, folder, dev)
-        _draw_series(v, folder, dev)
-        _draw_progress(v, folder, snaps, history)
+        _draw_poster(v, folder, dev, made_by)
+        _draw_series(v, folder, dev, made_by)
+        _draw_progress(v, folder, snaps, history, made_by)
         base = Path(os.path.abspath(folder))
         ours = {*written, *present(folder, SOURCES)} - {base / "manifest.json"}
         _remove_unlisted(folder, old, ours)
-        text = resolved_toml(r, v.name)
+        text = made_by.recipe_toml  # resolved_toml(r, v.name), as the pictures say
         files.write_text(folder / "recipe.toml", text)
         ours |= written
     timings = dict(old.get("timings", {}))
@@ -156,7 +161,7 @@ def render_variant(v: Variant, folder: Path, ui: ProgressUI, t_train: float | No
     _write_manifest(v, folder, text, size, history, timings, ours)
 
 
-def _draw_poster(v: Variant, folder: Path, dev: dict[str, Any]) -> None:
+def _draw_poster(v: Variant, folder: Path, dev: dict[str, Any], made_by: ImageProvenance) -> None:
     """poster.png/.tiff/.pdf and the gallery's poster-thumb.png."""
     from punkforge.gallery.thumbnails import THUMB, write_poster_thumb
     from punkforge.rendering.poster import make_poster, poster_caption, poster_geometry, save_poster
@@ -165,12 +170,12 @@ def _draw_poster(v: Variant, folder: Path, dev: dict[str, Any]) -> None:
     devolved, originals = dev["devolved"], dev["originals"]
     caption = poster_caption(r.display_title, v.name, r.train.epochs)
     poster = make_poster(devolved, originals, cfg, caption)
-    save_poster(poster, folder / "poster", cfg, title=caption)
+    save_poster(poster, folder / "poster", cfg, title=caption, provenance=made_by)
     g = poster_geometry(len(devolved), cfg, devolved.shape[1:3])
-    write_poster_thumb(poster, (g.grid_x, g.grid_y), g.scale, folder / THUMB)
+    write_poster_thumb(poster, (g.grid_x, g.grid_y), g.scale, folder / THUMB, made_by)
 
 
-def _draw_series(v: Variant, folder: Path, dev: dict[str, Any]) -> None:
+def _draw_series(v: Variant, folder: Path, dev: dict[str, Any], made_by: ImageProvenance) -> None:
     """series/: one PNG per test image, and its index.html."""
     from punkforge.gallery.pages import write_series_page
     from punkforge.rendering.series import save_series
@@ -178,7 +183,7 @@ def _draw_series(v: Variant, folder: Path, dev: dict[str, Any]) -> None:
     r, cfg = v.recipe, v.recipe.render
     devolved, ids = dev["devolved"], dev["ids"]
     series = folder / "series"
-    save_series(devolved, dev["originals"], ids, series, cfg.series, cfg.poster.background)
+    save_series(devolved, dev["originals"], ids, series, cfg.series, cfg.poster.background, made_by)
     write_series_page(
         series,
         ids,
@@ -191,7 +196,11 @@ def _draw_series(v: Variant, folder: Path, dev: dict[str, Any]) -> None:
 
 
 def _draw_progress(
-    v: Variant, folder: Path, snaps: dict[str, Any], history: list[dict[str, float]]
+    v: Variant,
+    folder: Path,
+    snaps: dict[str, Any],
+    history: list[dict[str, float]],
+    made_by: ImageProvenance,
 ) -> None:
     """progress.gif (the sample across epochs) and loss.png."""
     from punkforge.rendering.animation import make_gif_frames, save_gif
@@ -203,8 +212,9 @@ def _draw_progress(
     frames = make_gif_frames(
         snaps["images"], epochs, r.train.epochs, cfg.gif, cfg.poster.background
     )
-    save_gif(frames, folder / "progress", cfg.gif)
-    save_png(make_loss_plot(history, f"{r.display_title} - {v.name}"), folder / "loss.png")
+    save_gif(frames, folder / "progress", cfg.gif, provenance=made_by)
+    loss = make_loss_plot(history, f"{r.display_title} - {v.name}")
+    save_png(loss, folder / "loss.png", provenance=made_by)
 
 
 def _write_manifest(

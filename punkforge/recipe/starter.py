@@ -1,5 +1,8 @@
 """`punkforge new NAME [--from EXAMPLE]`: a starter recipe, or a copy of a shipped example.
 
+`write_recipe_text` also writes a recipe read from elsewhere (the one an image
+carries, `punkforge new NAME --from poster.png`), renamed to NAME.
+
 The examples are every `*.toml` in the package's `recipes/` folder (in a checkout a
 link to the repository's `recipes/`, in a wheel real files), so a recipe added there
 ships and is listed without touching this file.
@@ -132,20 +135,51 @@ def example_text(example: str, name: str) -> str:
     return renamed
 
 
-def write_starter(name: str, folder: Path, example: str | None = None) -> Path:
-    """Write folder/NAME.toml (the starter, or a copy of `example`); never overwrite."""
+def _new_path(name: str, folder: Path) -> Path:
+    """folder/NAME.toml after checking the name and that nothing is there (never overwrite)."""
     if not NAME_RE.match(name):
         raise RecipeError(f"punkforge new {name}: a recipe name must be {NAME_HELP}.")
-    text = starter_text(name) if example is None else example_text(example, name)
     path = folder / f"{name}.toml"
     if path.exists():
         raise RecipeError(
             f"{path} already exists; punkforge new never overwrites. Pick another name."
         )
+    return path
+
+
+def write_starter(name: str, folder: Path, example: str | None = None) -> Path:
+    """Write folder/NAME.toml (the starter, or a copy of `example`); never overwrite."""
+    path = _new_path(name, folder)
+    text = starter_text(name) if example is None else example_text(example, name)
     written = write_text(path, text)
     if example is not None:
         _copy_images(example_path(example), folder)
     return written
+
+
+def write_recipe_text(name: str, folder: Path, text: str, origin: str) -> Path:
+    """Write `text`, a recipe from `origin` (an image's metadata), as folder/NAME.toml.
+
+    Its top-level name becomes NAME; everything else is kept, comments too.
+    Text that is not TOML or has no top-level name raises RecipeError and
+    writes nothing; an existing file is never overwritten.
+    """
+    import tomllib
+
+    path = _new_path(name, folder)
+    problem = f"{origin} carries a recipe that is not a punkforge recipe"
+    try:
+        has_name = isinstance(tomllib.loads(text).get("name"), str)
+    except tomllib.TOMLDecodeError as err:
+        raise RecipeError(
+            f"{problem}: its TOML does not parse ({err}). Nothing was written."
+        ) from None
+    renamed, n = _NAME_LINE.subn(f'name = "{name}"', text, count=1)
+    if not has_name or n != 1 or tomllib.loads(renamed).get("name") != name:
+        raise RecipeError(
+            f'{problem}: it has no top-level `name = "..."` line. Nothing was written.'
+        )
+    return write_text(path, renamed)
 
 
 def _copy_images(example: Path, folder: Path) -> None:

@@ -22,6 +22,7 @@ from punkforge.recipe.sections import GifConfig
 from punkforge.rendering.compositing import color_rgb, contrast_color, tile_grid, to_rgb
 from punkforge.rendering.pixel_font import draw_text, text_size
 from punkforge.rendering.png_codec import rgb_key
+from punkforge.rendering.provenance import ImageProvenance
 
 GUTTER = 2  # punk pixels between punks and around the grid
 
@@ -146,13 +147,21 @@ def _write_mp4(path: Path, frames: list[np.ndarray], cfg: GifConfig) -> None:
     )  # fmt: skip
 
 
-def save_gif(frames: list[np.ndarray], stem: Path, cfg: GifConfig) -> list[Path]:
+def save_gif(
+    frames: list[np.ndarray],
+    stem: Path,
+    cfg: GifConfig,
+    provenance: ImageProvenance | None = None,
+) -> list[Path]:
     """Write frames (list of (H, W, 3) uint8) as stem.gif / .webp / .mp4 per cfg.formats.
 
     Every frame shows cfg.frame_ms milliseconds, the last cfg.hold_ms; GIF and
     WebP loop forever. All three go through imageio's v3 API (Pillow for GIF
-    and WebP, FFmpeg for MP4).
+    and WebP, FFmpeg for MP4). `provenance` goes into the GIF's comment
+    extension and the WebP's XMP chunk as an XMP packet; MP4 carries none.
     """
+    # Pillow leaves the comment or XMP out when the value is empty
+    xmp = provenance.xmp_packet if provenance is not None else b""
     if not frames:
         raise ValueError("no frames to save")
     check_gif(cfg)
@@ -170,11 +179,12 @@ def save_gif(frames: list[np.ndarray], stem: Path, cfg: GifConfig) -> list[Path]
                 iio.imwrite(
                     tmp, index, plugin="pillow", is_batch=True, palette=palette.tobytes(),
                     save_all=True, duration=durations, loop=0, disposal=1, optimize=False,
+                    comment=xmp,
                 )  # fmt: skip
             elif fmt == "webp":
                 iio.imwrite(
                     tmp, np.stack(frames), plugin="pillow", is_batch=True, save_all=True,
-                    duration=durations, loop=0, lossless=True, quality=0, method=0,
+                    duration=durations, loop=0, lossless=True, quality=0, method=0, xmp=xmp,
                 )  # fmt: skip
             elif fmt == "mp4":
                 _write_mp4(tmp, frames, cfg)

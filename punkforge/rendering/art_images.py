@@ -33,6 +33,7 @@ from punkforge.rendering.compositing import color_rgb, contrast_color, to_rgb, u
 from punkforge.rendering.palette import image_colors, parse_palette, snap, snap_own
 from punkforge.rendering.pixel_font import draw_text, text_size
 from punkforge.rendering.png_codec import save_png
+from punkforge.rendering.provenance import ImageProvenance
 
 ART = "art.npz"
 
@@ -141,14 +142,19 @@ def _labelled_frames(
 
 
 def render_art(
-    v: Variant, folder: Path, dev: dict[str, Any], snaps: dict[str, Any]
+    v: Variant,
+    folder: Path,
+    dev: dict[str, Any],
+    snaps: dict[str, Any],
+    provenance: ImageProvenance | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Apply render.palette (and dither) and draw the variant's morph and feedback pieces.
 
     dev and snaps are the loaded devolved.npz and snapshots.npz; they come
     back with the palette applied, for the poster, series and progress GIF.
     Writes morph-<a>-<b>.<fmt>, feedback.png and feedback.<fmt>; the runner
-    deletes the recorded ones this render did not make.
+    deletes the recorded ones this render did not make. Every picture carries
+    `provenance` (the variant's recipe, in its format's metadata).
     """
     r = v.recipe
     art = load_art(folder)
@@ -179,17 +185,18 @@ def render_art(
         stem = f"morph-{a}-{b}"
         steps = list(range(1, len(frames) + 1))
         pics = _labelled_frames(frames[:, None], steps, "morph", r, morph_scale(r))
-        save_gif(pics, folder / stem, r.render.gif)
+        save_gif(pics, folder / stem, r.render.gif, provenance)
     if art is not None and len(art["feedback"]):
         sample = originals[: art["feedback"].shape[1]]
         gens = paletted(palette, art["feedback"], sample, source, dither)
         bg = r.render.poster.background
-        save_png(make_feedback_sheet(sample, gens, bg), folder / "feedback.png")
+        sheet = make_feedback_sheet(sample, gens, bg)
+        save_png(sheet, folder / "feedback.png", provenance=provenance)
         everything = [sample, *gens]
         if len({x.shape[-1] for x in everything}) > 1:  # a colour palette on grey punks
             everything = [to_rgb(x, bg) for x in everything]
         pics = _labelled_frames(
             np.stack(everything), list(range(len(everything))), "generation", r, r.render.gif.scale
         )
-        save_gif(pics, folder / "feedback", r.render.gif)
+        save_gif(pics, folder / "feedback", r.render.gif, provenance)
     return dev, snaps

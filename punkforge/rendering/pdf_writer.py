@@ -8,7 +8,8 @@ the file ourselves: one page whose MediaBox is the poster in points (72 per
 inch), TrimBox and BleedBox for the printer, and one 8-bit RGB image XObject
 drawn to fill the page. The image stream is the PNG-filtered, deflated stream
 from `encode.deflate_rows` (FlateDecode with /Predictor 12), in an ICCBased
-sRGB colour space.
+sRGB colour space. The document information holds the title and, with a
+`provenance`, the recipe that made the poster (`/PunkforgeRecipe` ...).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import zlib
 from typing import BinaryIO
 
 from punkforge.rendering.png_codec import srgb_icc
+from punkforge.rendering.provenance import ImageProvenance
 
 
 def _num(x: float) -> str:
@@ -34,6 +36,7 @@ def write_pdf(
     *,
     bleed: int = 0,
     title: str = "",
+    provenance: ImageProvenance | None = None,
 ) -> None:
     """Write a one-page PDF of a (height, width) RGB image at `dpi` to an open file.
 
@@ -73,7 +76,8 @@ def write_pdf(
         f"<< /N 3 /Alternate /DeviceRGB /Filter /FlateDecode /Length {len(icc)} >>".encode(),
         [icc],
     )
-    pdf.obj(f"<< /Title ({_pdf_text(title)}) /Producer (punkforge) >>".encode())
+    made_by = "" if provenance is None else " " + provenance.pdf_info_entries()
+    pdf.obj(f"<< /Title ({_pdf_text(title)}) /Producer (punkforge){made_by} >>".encode())
     pdf.finish(root=1, info=7)
 
 

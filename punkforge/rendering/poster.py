@@ -25,6 +25,7 @@ from punkforge.rendering.compositing import color_rgb, contrast_color, pair_tile
 from punkforge.rendering.pdf_writer import write_pdf
 from punkforge.rendering.pixel_font import draw_text, fit_text, text_size
 from punkforge.rendering.png_codec import deflate_rows, write_png
+from punkforge.rendering.provenance import ImageProvenance
 from punkforge.rendering.tiff_writer import write_tiff
 
 CROP_MARK_PT = 0.25  # crop-mark line weight, points
@@ -98,10 +99,17 @@ def _formats_paths(stem: Path, formats: tuple[str, ...] | list[str]) -> dict[str
     return {fmt: stem.parent / f"{stem.name}.{fmt}" for fmt in dict.fromkeys(formats)}
 
 
-def save_poster(image: np.ndarray, stem: Path, cfg: PosterConfig, title: str = "") -> list[Path]:
+def save_poster(
+    image: np.ndarray,
+    stem: Path,
+    cfg: PosterConfig,
+    title: str = "",
+    provenance: ImageProvenance | None = None,
+) -> list[Path]:
     """Write `image` (H, W, 3) uint8 as stem.png / .tiff / .pdf per `cfg.formats`.
 
-    Each file carries cfg.dpi and the sRGB ICC profile, and is lossless: PNG
+    Each file carries cfg.dpi, the sRGB ICC profile and `provenance` (the recipe
+    that made it, in each format's metadata), and is lossless: PNG
     (encode.py), TIFF (tiff.py, deflate) and PDF (the PNG stream, pdf.py).
     The PNG stream is deflated in a thread while the TIFF strips deflate in others.
     """
@@ -118,15 +126,15 @@ def save_poster(image: np.ndarray, stem: Path, cfg: PosterConfig, title: str = "
     try:
         if "tiff" in paths:
             with atomic_path(paths["tiff"]) as tmp, open(tmp, "wb") as fh:
-                write_tiff(fh, pixels, cfg.dpi)
+                write_tiff(fh, pixels, cfg.dpi, provenance=provenance)
     finally:
         if worker is not None:
             worker.join()
     if "png" in paths:
         with atomic_path(paths["png"]) as tmp, open(tmp, "wb") as fh:
-            write_png(fh, pixels, dpi=cfg.dpi, icc=True, idat=idat)
+            write_png(fh, pixels, dpi=cfg.dpi, icc=True, idat=idat, provenance=provenance)
     if "pdf" in paths:
         bleed = inches_to_px(poster_length(cfg, "bleed"), cfg.dpi)
         with atomic_path(paths["pdf"]) as tmp, open(tmp, "wb") as fh:
-            write_pdf(fh, w, h, cfg.dpi, idat, bleed=bleed, title=title)
+            write_pdf(fh, w, h, cfg.dpi, idat, bleed=bleed, title=title, provenance=provenance)
     return list(paths.values())

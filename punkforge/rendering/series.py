@@ -19,6 +19,7 @@ from punkforge.recipe.limits import pair_gap
 from punkforge.recipe.sections import SeriesConfig
 from punkforge.rendering.compositing import RGB, color_rgb, pair_tiles, to_rgb, upscale
 from punkforge.rendering.png_codec import palettize, write_png
+from punkforge.rendering.provenance import ImageProvenance
 
 WORKERS = 8
 
@@ -65,10 +66,12 @@ def save_series(
     folder: Path,
     cfg: SeriesConfig,
     background: str,
+    provenance: ImageProvenance | None = None,
 ) -> list[Path]:
     """Write folder/<series_name(id)> for every punk: (N, h, w, C) uint8, ids (N,) int or str.
 
-    Returns the paths in input order. Pixels equal `make_series_image`.
+    Returns the paths in input order. Pixels equal `make_series_image`; every
+    file carries `provenance` (its chunks are made once, not per file).
     """
     if len(ids) != len(devolved):
         raise ValueError(f"{len(ids)} ids for {len(devolved)} punks")
@@ -81,10 +84,15 @@ def save_series(
         indexed = palettize(tiles[i])
         with atomic_path(path) as tmp, open(tmp, "wb") as fh:
             if indexed is None:
-                write_png(fh, upscale(tiles[i], cfg.scale), strategy=zlib.Z_RLE)
+                write_png(
+                    fh, upscale(tiles[i], cfg.scale), strategy=zlib.Z_RLE, provenance=provenance
+                )
             else:
                 index, palette = indexed
-                write_png(fh, upscale(index, cfg.scale), palette=palette, strategy=zlib.Z_RLE)
+                write_png(
+                    fh, upscale(index, cfg.scale), palette=palette, strategy=zlib.Z_RLE,
+                    provenance=provenance,
+                )  # fmt: skip
         return path
 
     # Each atomic write waits on fsync; threads let those waits (and zlib,

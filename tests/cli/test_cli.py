@@ -21,7 +21,7 @@ from punkforge.cli import app
 from punkforge.recipe.loader import read_recipe_file
 from punkforge.recipe.schema import recipe_schema
 
-COMMANDS = ["run", "validate", "list", "render", "schema", "new"]
+COMMANDS = ["run", "validate", "list", "render", "schema", "new", "info"]
 runner = CliRunner()
 
 
