@@ -194,7 +194,7 @@ def _draw_progress(
     v: Variant, folder: Path, snaps: dict[str, Any], history: list[dict[str, float]]
 ) -> None:
     """progress.gif (the sample across epochs) and loss.png."""
-    from punkforge.rendering.animation import make_gif_frames, save_gif
+    from punkforge.rendering.animation import make_gif_frames, save_loop
     from punkforge.rendering.loss_plot import make_loss_plot
     from punkforge.rendering.png_codec import save_png
 
@@ -203,7 +203,7 @@ def _draw_progress(
     frames = make_gif_frames(
         snaps["images"], epochs, r.train.epochs, cfg.gif, cfg.poster.background
     )
-    save_gif(frames, folder / "progress", cfg.gif)
+    save_loop(frames, folder / "progress", cfg.gif)
     save_png(make_loss_plot(history, f"{r.display_title} - {v.name}"), folder / "loss.png")
 
 
