@@ -200,9 +200,13 @@ def draw_morphs(
     """morph-<ids>.<fmt> for each morph path in art.npz, in render.palette.
 
     palette "own" snaps a path's frames to the colours of all the images it
-    passes through. A closed path (art.morph_closed) loops with no hold.
+    passes through. A closed path (art.morph_closed) is a loop of its own: it
+    plays forward with no hold, whatever render.gif.loop says (a boomerang
+    would walk the same circle backwards, twice the file for nothing new).
     """
     palette = r.render.palette
+    closed = r.art.morph_closed
+    cfg = r.render.gif.model_copy(update={"loop": "none"}) if closed else r.render.gif
     source = art["source_colors"]
     counts = art.get("morph_frames", [len(m) for m in art["morph"]])
     for row, frames, n in zip(art["morph_ids"], art["morph"], counts, strict=True):
@@ -215,8 +219,7 @@ def draw_morphs(
             frames = paletted(palette, frames, originals[:0], source)
         steps = list(range(1, len(frames) + 1))
         pics = _labelled_frames(frames[:, None], steps, "morph", r, morph_scale(r))
-        save_loop(pics, folder / morph_stem(stops, r.art.morph_closed), r.render.gif,
-                  closed=r.art.morph_closed)  # fmt: skip
+        save_loop(pics, folder / morph_stem(stops, closed), cfg, closed=closed)
 
 
 def draw_bends(r: Recipe, folder: Path, art: dict[str, Any], originals: np.ndarray) -> None:
