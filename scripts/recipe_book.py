@@ -11,8 +11,8 @@ keeps small pictures of what each variant made in docs/img/book/:
 - <recipe>-<variant>-poster.png: a corner of the poster at its own pixels;
 - <recipe>-progress.gif: the base variant's progress animation, as written;
 - every extra figure of the gallery card (morphs, feedback, animated bends,
-  and whatever else `gallery.figures.EXTRA_ART` shows), the GIF as written,
-  a tall PNG cropped to its top.
+  and whatever else `gallery.figures.EXTRA_ART` shows): the GIF as written, a
+  PNG halved when wide (every other pixel) and cropped to its top when tall.
 
 It then writes docs/recipe-book.md: per recipe its header comment, the keys
 that make its art, and the pictures. The pictures come from the tiny settings,
@@ -42,8 +42,9 @@ RECIPES = ROOT / "recipes"
 BOOK = ROOT / "docs" / "recipe-book.md"
 IMG = ROOT / "docs" / "img" / "book"
 BUDGET = 6_000_000  # bytes, every picture of the book together
-CROP = (480, 300)  # the poster corner, px
-TALL = 360  # a PNG figure taller than this is cropped to its top
+CROP = (320, 220)  # the poster corner, px
+WIDE = 480  # a PNG figure wider than this is halved (every other pixel: still crisp) ...
+TALL = 220  # ... and then, if taller than this, cropped to its top
 
 BOOK_SETS = {
     "data.test_limit": 64,
@@ -138,6 +139,8 @@ def keep_figure(src: Path, out: Path) -> None:
         return
     with Image.open(src) as im:
         pic = im.convert("RGB")
+    if pic.width > WIDE:  # sheets are drawn at 4 px per punk pixel: 2 px is still crisp
+        pic = pic.resize((pic.width // 2, pic.height // 2), Image.Resampling.NEAREST)
     pic.crop((0, 0, pic.width, min(pic.height, TALL))).save(out, optimize=True)
 
 
@@ -167,7 +170,8 @@ def recipe_section(path: Path, rows: list[tuple[str, str, list[str]]]) -> str:
     title, _, tagline = first.partition(":")
     parts = [f"## {title.strip()}", ""]
     if tagline.strip():
-        parts += [f"*{tagline.strip()}*", ""]
+        tag = tagline.strip()
+        parts += [f"*{tag[0].upper()}{tag[1:]}*", ""]
     if rest:
         parts += [rest, ""]
     parts += [f"[`recipes/{path.name}`](../recipes/{path.name}); the keys that make its art:", ""]
