@@ -67,6 +67,8 @@ def test_noise_takes_a_range_of_standard_deviations() -> None:
         ('{ layer = "decoder.0", op = "scale", to = 3.0, frames = 4 }', ["art.bend[0].from", "add from"]),  # noqa: E501
         ('{ layer = "decoder.0", op = "scale", value = 1.0, from = 0.5, to = 3.0, frames = 4 }', ["art.bend[0].value", "replaces value"]),  # noqa: E501
         ('{ layer = "decoder.0", op = "noise", from = -0.1, to = 0.3, frames = 4 }', ["art.bend[0].from", "0 or more"]),  # noqa: E501
+        ('{ layer = "decoder.0", op = "scale", form = 0.5, to = 3.0, frames = 4 }', ["art.bend[0].form", "Did you mean 'from'?"]),  # noqa: E501
+        ('{ layer = "decoder.0", op = "scale", from_ = 0.5, to = 3.0, frames = 4 }', ["art.bend[0].from_", "unknown key"]),  # noqa: E501
         ('{ layer = "decoder.0", op = "scale", from = 0.5, to = 3.0, frames = 1 }', ["art.bend[0].frames", "2 to 240"]),  # noqa: E501
         ('{ layer = "decoder.0", op = "scale", from = 0.5, to = 3.0, frames = 241 }', ["art.bend[0].frames", "2 to 240"]),  # noqa: E501
     ],

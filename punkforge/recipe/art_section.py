@@ -80,7 +80,6 @@ class Bend(Table):
     )
 
     model_config = ConfigDict(
-        populate_by_name=True,
         json_schema_extra={
             "allOf": [
                 {"if": {"properties": {"op": {"const": op}}}, "then": _required(op, param)}
