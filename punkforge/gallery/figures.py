@@ -28,6 +28,9 @@ EXTRA_ART = (
     ("feedback.gif", "image"),
     ("feedback.webp", "image"),
     ("feedback.mp4", "video"),
+    ("bend-*.gif", "image"),
+    ("bend-*.webp", "image"),
+    ("bend-*.mp4", "video"),
 )
 
 

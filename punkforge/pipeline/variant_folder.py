@@ -203,7 +203,7 @@ def _draw_progress(
     made_by: ImageProvenance,
 ) -> None:
     """progress.gif (the sample across epochs) and loss.png."""
-    from punkforge.rendering.animation import make_gif_frames, save_gif
+    from punkforge.rendering.animation import make_gif_frames, save_loop
     from punkforge.rendering.loss_plot import make_loss_plot
     from punkforge.rendering.png_codec import save_png
 
@@ -212,7 +212,7 @@ def _draw_progress(
     frames = make_gif_frames(
         snaps["images"], epochs, r.train.epochs, cfg.gif, cfg.poster.background
     )
-    save_gif(frames, folder / "progress", cfg.gif, provenance=made_by)
+    save_loop(frames, folder / "progress", cfg.gif, provenance=made_by)
     loss = make_loss_plot(history, f"{r.display_title} - {v.name}")
     save_png(loss, folder / "loss.png", provenance=made_by)
 

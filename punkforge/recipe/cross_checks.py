@@ -79,7 +79,7 @@ def check_art(r: Recipe) -> None:
                 raise Problem(
                     f"art.morph[{i}]",
                     f"an image folder names its images by file stem, a string: write "
-                    f'["{pair[0]}", "{pair[1]}"], found {list(pair)}.',
+                    f"{json.dumps([str(x) for x in pair])}, found {list(pair)}.",
                 )
     m = r.model
     layers = {"encoder": m.encoder, "decoder": m.decoder}

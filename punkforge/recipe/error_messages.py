@@ -163,7 +163,8 @@ def translate(e: Any, root: type[BaseModel], top_extra: tuple[str, ...] = ()) ->
         example = f" Add it, e.g. {loc[-1]} = {_toml(f.examples[0])}." if f and f.examples else ""
         return Finding(loc, f"this required key is missing.{example}")
     if t == "extra_forbidden":
-        known = list(parent.model_fields) if parent else []
+        # as TOML spells them: a field named from_ is the key `from`
+        known = [f.alias or k for k, f in parent.model_fields.items()] if parent else []
         if len(loc) == 1:
             known += list(top_extra)
         return Finding(loc, "unknown key." + _suggest(str(loc[-1]), known, root), loc[-1])

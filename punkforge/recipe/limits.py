@@ -36,6 +36,7 @@ PAIR_GAP = 2  # punk pixels between the original and the devolved punk of a pair
 MAX_SNAPSHOT_BYTES = 1 << 30  # the devolved sample kept for every epoch
 MAX_GIF_BYTES = 2 << 30  # every frame of the progress animation, in memory
 MAX_ART_BYTES = 2 << 30  # frames of one animation, or one sheet, held in memory
+MAX_BEND_FRAMES = 240  # frames of one animated bend (bend-<k>.gif), as art.morph_steps
 SHEET_SCALE, SHEET_GUTTER, LABEL_SCALE = 4, 8, 2  # the feedback sheet: scale, gutter px, labels
 
 
@@ -318,6 +319,7 @@ def check_art_budgets(r: Recipe, size: tuple[int, int]) -> None:
             f"{frames / 2**30:.1f} GiB; the limit is {MAX_ART_BYTES / 2**30:.0f} GiB. "
             "Lower art.morph_steps or render.gif.scale.",
         )
+    check_path_budgets(r, size)
     cell = max(size) + 2
     grid = grid_shape(r.render.sample)[0] * cell * r.render.gif.scale + 64
     sheet = r.render.sample * (art.feedback + 1) * (cell * SHEET_SCALE + SHEET_GUTTER) ** 2 * 3
@@ -329,3 +331,39 @@ def check_art_budgets(r: Recipe, size: tuple[int, int]) -> None:
             f"need {need / 2**30:.1f} GiB to draw; the limit is {MAX_ART_BYTES / 2**30:.0f} "
             "GiB. Lower art.feedback or render.sample.",
         )
+
+
+def morph_path_frames(stops: int, steps: int, closed: bool) -> int:
+    """Frames of a morph through `stops` images: `steps` for each leg, shared ends counted once.
+
+    A pair gives `steps` frames; a closed path leaves out the return to its first image.
+    """
+    legs = stops if closed else stops - 1
+    return legs * (steps - 1) + (0 if closed else 1)
+
+
+def check_path_budgets(r: Recipe, size: tuple[int, int]) -> None:
+    """Raise Problem for a morph path or an animated bend whose frames will not fit in memory."""
+    art = r.art
+    side = max(size) * morph_scale(r) + 128
+    for i, path in enumerate(art.morph):
+        n = morph_path_frames(len(path), art.morph_steps, art.morph_closed)
+        need = n * side * side * 3
+        if need > MAX_ART_BYTES:
+            raise Problem(
+                f"art.morph[{i}]",
+                f"a morph through {len(path)} images makes {n} frames of about {side}x{side} "
+                f"px, which would need {need / 2**30:.1f} GiB; the limit is "
+                f"{MAX_ART_BYTES / 2**30:.0f} GiB. Lower art.morph_steps or use fewer images.",
+            )
+    grid = grid_shape(r.render.sample)[0] * (max(size) + 2) * r.render.gif.scale + 64
+    for i, b in enumerate(art.bend):
+        need = (b.frames or 0) * grid * grid * 3
+        if need > MAX_ART_BYTES:
+            raise Problem(
+                f"art.bend[{i}].frames",
+                f"{b.frames} frames of the {r.render.sample} sample images at about "
+                f"{grid}x{grid} px would need {need / 2**30:.1f} GiB; the limit is "
+                f"{MAX_ART_BYTES / 2**30:.0f} GiB. Lower frames, render.sample or "
+                "render.gif.scale.",
+            )

@@ -98,6 +98,7 @@ LAYOUTS_POSTER = ("devolved", "pairs", "original")
 LAYOUTS_SERIES = ("devolved", "pairs")
 POSTER_FORMATS = ("png", "tiff", "pdf")
 GIF_FORMATS = ("gif", "webp", "mp4")
+GIF_LOOPS = ("none", "boomerang")
 FITS = ("refuse", "pad", "crop", "nearest")
 PALETTES = ("none", "source", "own")
 DITHERS = ("none", "bayer2", "bayer4", "bayer8", "floyd-steinberg", "atkinson")
@@ -348,6 +349,12 @@ class GifConfig(Table):
         ("gif",), description="any of gif, webp, mp4", min_length=1,
         json_schema_extra={"uniqueItems": True},
     )  # fmt: skip
+
+    loop: Literal[GIF_LOOPS] = Field(  # type: ignore[valid-type]
+        "none",
+        description="'none', or 'boomerang': forward then back (0..n-1, n-2..1), no doubled "
+        "frame and no hold at either turn; every animation",
+    )
 
     _formats = field_validator("formats")(_unique)
 

@@ -246,24 +246,28 @@ def Palette(names: tuple[str, ...]) -> Any:
 MorphId = int | str
 
 
-def _read_morph(v: Any) -> tuple[tuple[MorphId, MorphId], ...]:
+MAX_MORPH_PATH = 16  # punks one morph path may pass through
+
+
+def _read_morph(v: Any) -> tuple[tuple[MorphId, ...], ...]:
     if not isinstance(v, (list, tuple)):
         raise problem(f"expected a list of [a, b] id pairs, found {describe_value(v)}.")
     out = []
     for i, p in enumerate(v):
-        ok = isinstance(p, (list, tuple)) and len(p) == 2
+        ok = isinstance(p, (list, tuple)) and 2 <= len(p) <= MAX_MORPH_PATH
         if not ok or not all(is_int(x) or isinstance(x, str) for x in p):
             raise problem(
-                f"expected a pair of ids like [9000, 9001] (or file stems like "
+                f"expected a pair of ids like [9000, 9001] (or a path through up to "
+                f"{MAX_MORPH_PATH}, like [9000, 9001, 9002], or file stems like "
                 f'["cat", "dog"]), found {describe_value(p)}.',
                 f"[{i}]",
             )
-        out.append((p[0], p[1]))
+        out.append(tuple(p))
     return tuple(out)
 
 
 Morph = Annotated[
-    tuple[tuple[MorphId, MorphId], ...],
+    tuple[tuple[MorphId, ...], ...],
     BeforeValidator(_read_morph),
     WithJsonSchema(
         {
@@ -272,7 +276,7 @@ Morph = Annotated[
                 "type": "array",
                 "items": {"type": ["integer", "string"]},
                 "minItems": 2,
-                "maxItems": 2,
+                "maxItems": MAX_MORPH_PATH,
             },
         }
     ),

@@ -85,8 +85,8 @@ def make_gif_frames(
     return frames
 
 
-def _durations(n: int, cfg: GifConfig) -> list[int]:
-    return [cfg.frame_ms] * (n - 1) + [cfg.hold_ms]
+def _durations(n: int, cfg: GifConfig, hold: bool = True) -> list[int]:
+    return [cfg.frame_ms] * (n - 1) + [cfg.hold_ms if hold else cfg.frame_ms]
 
 
 def _shared_palette(frames: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -134,14 +134,14 @@ def check_gif(cfg: GifConfig) -> None:
         )
 
 
-def _write_mp4(path: Path, frames: list[np.ndarray], cfg: GifConfig) -> None:
+def _write_mp4(path: Path, frames: list[np.ndarray], cfg: GifConfig, hold: bool = True) -> None:
     """MP4 (H.264) through imageio's FFmpeg plugin; the last frame repeats for cfg.hold_ms."""
     # Doubling every pixel makes the size even and lines the 2x2 chroma blocks of
     # yuv420p up with whole pixels, so colours stay crisp.
     big = [np.repeat(np.repeat(f, 2, 0), 2, 1) for f in frames]
-    hold = max(1, round(cfg.hold_ms / cfg.frame_ms))
+    repeat = max(1, round(cfg.hold_ms / cfg.frame_ms)) if hold else 1
     iio.imwrite(
-        path, np.stack(big[:-1] + [big[-1]] * hold), plugin="FFMPEG", fps=1000 / cfg.frame_ms,
+        path, np.stack(big[:-1] + [big[-1]] * repeat), plugin="FFMPEG", fps=1000 / cfg.frame_ms,
         codec="libx264", pixelformat="yuv420p", macro_block_size=1,
         output_params=["-crf", "12"], ffmpeg_log_level="error",
     )  # fmt: skip
@@ -152,13 +152,17 @@ def save_gif(
     stem: Path,
     cfg: GifConfig,
     provenance: ImageProvenance | None = None,
+    *,
+    hold: bool = True,
 ) -> list[Path]:
     """Write frames (list of (H, W, 3) uint8) as stem.gif / .webp / .mp4 per cfg.formats.
 
-    Every frame shows cfg.frame_ms milliseconds, the last cfg.hold_ms; GIF and
-    WebP loop forever. All three go through imageio's v3 API (Pillow for GIF
-    and WebP, FFmpeg for MP4). `provenance` goes into the GIF's comment
-    extension and the WebP's XMP chunk as an XMP packet; MP4 carries none.
+    Every frame shows cfg.frame_ms milliseconds, the last cfg.hold_ms (or
+    cfg.frame_ms too when not `hold`: a loop has no last frame); GIF and WebP
+    loop forever. All three go through imageio's v3 API (Pillow for GIF and
+    WebP, FFmpeg for MP4). `save_loop` orders the frames of a loop first.
+    `provenance` goes into the GIF's comment extension and the WebP's XMP
+    chunk as an XMP packet; MP4 carries none.
     """
     # Pillow leaves the comment or XMP out when the value is empty
     xmp = provenance.xmp_packet if provenance is not None else b""
@@ -166,7 +170,7 @@ def save_gif(
         raise ValueError("no frames to save")
     check_gif(cfg)
     paths = []
-    durations = _durations(len(frames), cfg)
+    durations = _durations(len(frames), cfg, hold)
     for fmt in dict.fromkeys(cfg.formats):
         path = stem.parent / f"{stem.name}.{fmt}"
         with atomic_path(path) as tmp:
@@ -187,8 +191,43 @@ def save_gif(
                     duration=durations, loop=0, lossless=True, quality=0, method=0, xmp=xmp,
                 )  # fmt: skip
             elif fmt == "mp4":
-                _write_mp4(tmp, frames, cfg)
+                _write_mp4(tmp, frames, cfg, hold)
             else:
                 raise ValueError(f"unknown animation format {fmt!r}")
         paths.append(path)
     return paths
+
+
+# ---------------------------------------------------------------- loops
+
+
+def loop_order(n: int, loop: str) -> list[int]:
+    """The frame indices an animation of n frames plays, once round its loop.
+
+    "none": 0..n-1. "boomerang": forward then back, 0..n-1 then n-2..1, so
+    that neither end is shown twice in a row when the player wraps round
+    (the frame after 1 is 0 again).
+    """
+    forward = list(range(n))
+    if loop == "boomerang":
+        return forward + forward[-2:0:-1]
+    return forward
+
+
+def save_loop(
+    frames: list[np.ndarray],
+    stem: Path,
+    cfg: GifConfig,
+    closed: bool = False,
+    provenance: ImageProvenance | None = None,
+) -> list[Path]:
+    """save_gif with cfg.loop applied: the frames in loop order, no hold where the loop wraps.
+
+    A boomerang, or a `closed` sequence (a morph path back to its start,
+    whose last frame leads into its first), loops seamlessly: every frame
+    shows cfg.frame_ms and cfg.hold_ms is not used (a pause at the seam
+    would show where it is). Otherwise the last frame holds for cfg.hold_ms.
+    """
+    order = loop_order(len(frames), cfg.loop)
+    seamless = closed or (cfg.loop != "none" and len(frames) > 1)
+    return save_gif([frames[i] for i in order], stem, cfg, provenance, hold=not seamless)

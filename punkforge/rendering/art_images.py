@@ -7,9 +7,16 @@ without TensorFlow:
 
     art.npz  art             the [art] table it was made for (JSON text)
              source_colors   (K, 3) uint8, the training images' colours (K <= 256)
-             morph           (P, T, H, W, C) uint8, T frames for each of P pairs
-             morph_ids       (P, 2) str, the pairs' ids
+             morph           (P, T, H, W, C) uint8, the frames of each of P morph
+                             paths (path p's first morph_frames[p], then zeros)
+             morph_ids       (P, K) str, each path's ids ("" after a shorter path's last)
+             morph_frames    (P,) int, frames of each path (absent before paths: all T)
              feedback        (G, S, H, W, C) uint8, generations 1..G of the sample
+             bend_<k>        (F, S, H, W, C) uint8, the sample as [art].bend[k]'s
+                             keyframe range moves, one per bend that has one
+
+Every animation goes through `save_loop`, so render.gif.loop applies to all
+of them; a closed morph path loops by itself.
 
 `check_art_budgets` refuses, before anything runs, quarter turns of
 non-square feature maps and art that would not fit in memory.
@@ -28,7 +35,7 @@ from punkforge.errors import RunError
 from punkforge.recipe.limits import CAP_H, LABEL_SCALE, SHEET_GUTTER, SHEET_SCALE, morph_scale
 from punkforge.recipe.plain_dicts import to_dict
 from punkforge.recipe.sections import Recipe, Variant
-from punkforge.rendering.animation import make_gif_frames, save_gif
+from punkforge.rendering.animation import make_gif_frames, save_loop
 from punkforge.rendering.compositing import color_rgb, contrast_color, to_rgb, upscale
 from punkforge.rendering.palette import image_colors, parse_palette, snap, snap_own
 from punkforge.rendering.pixel_font import draw_text, text_size
@@ -170,22 +177,9 @@ def render_art(
     sample = originals[: snaps["images"].shape[1]]
     snaps = {**snaps, "images": paletted(palette, snaps["images"], sample, source, dither)}
 
-    ids = [str(i) for i in dev["ids"]]
-    for (a, b), frames in zip(
-        art["morph_ids"] if art is not None else [], art["morph"] if art is not None else [],
-        strict=True,
-    ):  # fmt: skip
-        pair = originals[[ids.index(str(a)), ids.index(str(b))]]
-        if palette == "own":
-            frames = snap(
-                frames, np.unique(np.concatenate([image_colors(p) for p in pair]), axis=0), dither
-            )
-        else:
-            frames = paletted(palette, frames, originals[:0], source, dither)
-        stem = f"morph-{a}-{b}"
-        steps = list(range(1, len(frames) + 1))
-        pics = _labelled_frames(frames[:, None], steps, "morph", r, morph_scale(r))
-        save_gif(pics, folder / stem, r.render.gif, provenance)
+    if art is not None:
+        draw_morphs(r, folder, art, originals, [str(i) for i in dev["ids"]], provenance)
+        draw_bends(r, folder, art, originals, provenance)
     if art is not None and len(art["feedback"]):
         sample = originals[: art["feedback"].shape[1]]
         gens = paletted(palette, art["feedback"], sample, source, dither)
@@ -198,5 +192,65 @@ def render_art(
         pics = _labelled_frames(
             np.stack(everything), list(range(len(everything))), "generation", r, r.render.gif.scale
         )
-        save_gif(pics, folder / "feedback", r.render.gif, provenance)
+        save_loop(pics, folder / "feedback", r.render.gif, provenance=provenance)
     return dev, snaps
+
+
+# ---------------------------------------------------------------- morph paths and bends
+
+
+def morph_stem(ids: list[str], closed: bool) -> str:
+    """morph-<a>-<b>[-<c>...], and -<a> again at the end of a closed path."""
+    return "morph-" + "-".join([*ids, ids[0]] if closed else ids)
+
+
+def draw_morphs(
+    r: Recipe,
+    folder: Path,
+    art: dict[str, Any],
+    originals: np.ndarray,
+    ids: list[str],
+    provenance: ImageProvenance | None = None,
+) -> None:
+    """morph-<ids>.<fmt> for each morph path in art.npz, in render.palette.
+
+    palette "own" snaps a path's frames to the colours of all the images it
+    passes through. A closed path (art.morph_closed) is a loop of its own: it
+    plays forward with no hold, whatever render.gif.loop says (a boomerang
+    would walk the same circle backwards, twice the file for nothing new).
+    """
+    palette, dither = r.render.palette, r.render.dither
+    closed = r.art.morph_closed
+    cfg = r.render.gif.model_copy(update={"loop": "none"}) if closed else r.render.gif
+    source = art["source_colors"]
+    counts = art.get("morph_frames", [len(m) for m in art["morph"]])
+    for row, frames, n in zip(art["morph_ids"], art["morph"], counts, strict=True):
+        stops = [str(x) for x in row if str(x)]
+        frames = frames[: int(n)]
+        if palette == "own":
+            inks = [image_colors(originals[ids.index(x)]) for x in stops]
+            frames = snap(frames, np.unique(np.concatenate(inks), axis=0), dither)
+        else:
+            frames = paletted(palette, frames, originals[:0], source, dither)
+        steps = list(range(1, len(frames) + 1))
+        pics = _labelled_frames(frames[:, None], steps, "morph", r, morph_scale(r))
+        save_loop(pics, folder / morph_stem(stops, closed), cfg, closed, provenance)
+
+
+def draw_bends(
+    r: Recipe,
+    folder: Path,
+    art: dict[str, Any],
+    originals: np.ndarray,
+    provenance: ImageProvenance | None = None,
+) -> None:
+    """bend-<k>.<fmt>: the sample grid frame by frame as bend k's value moves, like progress.gif."""
+    for k, b in enumerate(r.art.bend):
+        if not b.keyframed:
+            continue
+        frames = art[f"bend_{k}"]
+        sample = originals[: frames.shape[1]]
+        frames = paletted(r.render.palette, frames, sample, art["source_colors"], r.render.dither)
+        steps = list(range(1, len(frames) + 1))
+        pics = _labelled_frames(frames, steps, "bend", r, r.render.gif.scale)
+        save_loop(pics, folder / f"bend-{k}", r.render.gif, provenance=provenance)

@@ -7,14 +7,25 @@ output, and the same code gives every array of the variant:
 - devolved: the test set through the (bent) network, what devolved.npz holds;
 - morph: for each pair of test ids, the encoder's bottleneck outputs z_a and
   z_b, mixed as (1 - t) z_a + t z_b for `morph_steps` evenly spaced t from 0
-  to 1, each decoded; the first and last frames are the two devolved punks;
+  to 1, each decoded; the first and last frames are the two devolved punks.
+  A path through more ids (and back to the first when `morph_closed`) is a
+  chain of such legs, `morph_steps - 1` frame intervals per leg in all, each
+  leg given a share in proportion to its length in the bottleneck (at least
+  one), evenly spaced inside it: the walk keeps a nearly constant speed, and
+  every named punk is a frame. A closed path leaves out the return to its
+  first frame, so the animation loops without a repeated frame;
+- bend animations: for each bend with a keyframe range (from, to, frames),
+  the sample through the network with that bend's value at
+  from + (to - from) * i / (frames - 1) for frame i (the other bends held
+  still); frame 0 is the bend at `from`, the last at `to`;
 - feedback: generation 1 is the devolved sample, generation k+1 the network's
   output for generation k (as its uint8 pixels, what a saved image holds);
 - source colours: the training images' colours, for render.palette = "source".
 
 They are written to art.npz (see `punkforge.rendering.art_images`), so rendering needs
 no TensorFlow. Bends, all on a layer's output y of shape (N, h, w, c), in
-recipe order, on the morph and feedback too:
+recipe order, on the morph and feedback too (a keyframe range there holds
+its `from` value):
 
 - scale: y * value
 - ablate: y[..., channels] = 0
@@ -28,6 +39,8 @@ recipe order, on the morph and feedback too:
 
 from __future__ import annotations
 
+import copy
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -95,7 +108,7 @@ class Network:
         self.seed = r.seed
         self.bends: dict[str, list[tuple[int, Bend]]] = {}
         for i, b in enumerate(r.art.bend):
-            self.bends.setdefault(b.layer.replace(".", "_"), []).append((i, b))
+            self.bends.setdefault(b.layer.replace(".", "_"), []).append((i, b.still))
         self.split = sum(layer.name.startswith("encoder_") for layer in self.layers)
 
     def _run(self, x: np.ndarray, layers: list[Any]) -> np.ndarray:
@@ -120,6 +133,15 @@ class Network:
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return self.decode(self.encode(x))
 
+    def with_bend(self, index: int, bend: Bend) -> Network:
+        """The same network with bend number `index` (in [art].bend) replaced by `bend`."""
+        other = copy.copy(self)
+        other.bends = {
+            name: [(i, bend if i == index else b) for i, b in found]
+            for name, found in self.bends.items()
+        }
+        return other
+
 
 def _index(ids: np.ndarray, wanted: Any, r: Recipe) -> int:
     hits = np.flatnonzero(ids.astype(str) == str(wanted))
@@ -136,15 +158,8 @@ def _index(ids: np.ndarray, wanted: Any, r: Recipe) -> int:
 def devolve_art(r: Recipe, model: Any, punks: Punks, folder: Path) -> np.ndarray:
     """Devolve the test set and write folder/art.npz; returns (N, H, W, C) uint8 devolved."""
     net = Network(model, r)
-    pairs = [(_index(punks.test_ids, a, r), _index(punks.test_ids, b, r)) for a, b in r.art.morph]
+    paths = [[_index(punks.test_ids, x, r) for x in path] for path in r.art.morph]
     devolved = to_uint8(net(punks.test))
-    morphs = []
-    t = np.linspace(0.0, 1.0, r.art.morph_steps, dtype=np.float32)[:, None, None, None]
-    for ia, ib in pairs:
-        za, zb = net.encode(punks.test[[ia, ib]])
-        z = (1 - t) * za + t * zb
-        z[0], z[-1] = za, zb
-        morphs.append(to_uint8(net.decode(z)))
     gens = []
     if r.art.feedback:
         gens.append(devolved[: r.render.sample])
@@ -155,8 +170,89 @@ def devolve_art(r: Recipe, model: Any, punks: Punks, folder: Path) -> np.ndarray
         folder / ART,
         art=np.array(json.dumps(to_dict(r.art), sort_keys=True)),
         source_colors=training_colors(to_uint8(punks.train)),
-        morph=np.stack(morphs) if morphs else np.zeros((0, r.art.morph_steps, h, w, c), np.uint8),
-        morph_ids=np.array([[str(a), str(b)] for a, b in r.art.morph], dtype=str).reshape(-1, 2),
+        **morph_arrays(net, r, punks.test, paths),
         feedback=np.stack(gens) if gens else np.zeros((0, r.render.sample, h, w, c), np.uint8),
+        **bend_animations(net, r, punks.test[: r.render.sample]),
     )
     return devolved
+
+
+# ---------------------------------------------------------------- morph paths and loops
+
+
+def leg_frames(lengths: np.ndarray, intervals: int) -> list[int]:
+    """Frame intervals per leg: in proportion to each leg's length, at least 1, `intervals` in all.
+
+    Largest remainders decide the rounding; legs of no length share equally.
+    """
+    n = len(lengths)
+    total = float(np.sum(lengths))
+    ideal = np.full(n, intervals / n) if total <= 0 else intervals * lengths / total
+    share = np.maximum(1, np.floor(ideal)).astype(int)
+    while share.sum() > intervals:  # the minimum of 1 took frames from longer legs
+        over = np.where(share > 1, share - ideal, -np.inf)
+        share[int(np.argmax(over))] -= 1
+    while share.sum() < intervals:
+        share[int(np.argmax(ideal - share))] += 1
+    return [int(x) for x in share]
+
+
+def path_codes(stops: np.ndarray, steps: int, closed: bool) -> np.ndarray:
+    """Bottleneck codes along a path: stops (K, h, w, c) -> (frames, h, w, c) float32.
+
+    `steps - 1` frame intervals per leg in all, shared by latent length;
+    each stop is exactly one frame; a closed path returns towards its first
+    stop and stops one interval short of it (the loop's next frame).
+    """
+    ends = np.concatenate([stops, stops[:1]]) if closed else stops
+    legs = list(itertools.pairwise(ends))
+    lengths = np.array([np.linalg.norm(b - a) for a, b in legs])
+    out = []
+    for (za, zb), m in zip(legs, leg_frames(lengths, len(legs) * (steps - 1)), strict=True):
+        t = np.linspace(0.0, 1.0, m + 1, dtype=np.float32)[:-1, None, None, None]
+        z = (1 - t) * za + t * zb
+        z[0] = za
+        out.append(z)
+    if not closed:
+        out.append(ends[-1:])
+    return np.concatenate(out).astype(np.float32)
+
+
+def morph_arrays(
+    net: Network, r: Recipe, test: np.ndarray, paths: list[list[int]]
+) -> dict[str, np.ndarray]:
+    """art.npz's morph arrays: every path's decoded frames, its ids and its frame count.
+
+    morph (P, T, H, W, C) uint8 holds path p's morph_frames[p] frames, then
+    zeros up to the longest; morph_ids (P, K) str its ids, then "" up to the
+    longest path. A recipe of pairs gives what art.npz always held.
+    """
+    steps, closed = r.art.morph_steps, r.art.morph_closed
+    clips = [to_uint8(net.decode(path_codes(net.encode(test[p]), steps, closed))) for p in paths]
+    longest = max((len(c) for c in clips), default=steps)
+    morph = np.zeros((len(clips), longest, *test.shape[1:]), np.uint8)
+    for i, c in enumerate(clips):
+        morph[i, : len(c)] = c
+    stops = max((len(p) for p in r.art.morph), default=2)
+    ids = [[str(x) for x in p] + [""] * (stops - len(p)) for p in r.art.morph]
+    return {
+        "morph": morph,
+        "morph_ids": np.array(ids, dtype=str).reshape(-1, stops),
+        "morph_frames": np.array([len(c) for c in clips], np.int64),
+    }
+
+
+# ---------------------------------------------------------------- animated bends
+
+
+def bend_animations(net: Network, r: Recipe, sample: np.ndarray) -> dict[str, np.ndarray]:
+    """bend_<k>: (frames, S, H, W, C) uint8, the sample as bend k's value moves from `from` to `to`.
+
+    Only bends with a keyframe range have one; k is the bend's index in [art].bend.
+    """
+    out = {}
+    for k, b in enumerate(r.art.bend):
+        if b.keyframed:
+            frames = [to_uint8(net.with_bend(k, b.at(v))(sample)) for v in b.values()]
+            out[f"bend_{k}"] = np.stack(frames)
+    return out

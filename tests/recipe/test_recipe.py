@@ -274,6 +274,7 @@ def test_every_key_set_to_a_non_default_value(tmp_path: Path) -> None:
         hold_ms = 500
         label = false
         formats = ["gif", "webp", "mp4"]
+        loop = "boomerang"
         """,
     )
     assert (r.name, r.title, r.seed) == ("all_keys-1", "All Keys", 42)
@@ -296,7 +297,7 @@ def test_every_key_set_to_a_non_default_value(tmp_path: Path) -> None:
         ("png", "tiff", "pdf"),
     )  # fmt: skip
     assert astuple(r.render.series) == (10, "pairs")
-    assert astuple(r.render.gif) == (2, 3, 40, 500, False, ("gif", "webp", "mp4"))
+    assert astuple(r.render.gif) == (2, 3, 40, 500, False, ("gif", "webp", "mp4"), "boomerang")
 
 
 def test_title_defaults_to_name(tmp_path: Path) -> None:
