@@ -141,6 +141,7 @@ def render_variant(v: Variant, folder: Path, ui: ProgressUI, t_train: float | No
         _draw_poster(v, folder, dev)
         _draw_series(v, folder, dev)
         _draw_progress(v, folder, snaps, history)
+        _draw_epochs(v, folder, snaps, dev)
         base = Path(os.path.abspath(folder))
         ours = {*written, *present(folder, SOURCES)} - {base / "manifest.json"}
         _remove_unlisted(folder, old, ours)
@@ -205,6 +206,20 @@ def _draw_progress(
     )
     save_gif(frames, folder / "progress", cfg.gif)
     save_png(make_loss_plot(history, f"{r.display_title} - {v.name}"), folder / "loss.png")
+
+
+def _draw_epochs(v: Variant, folder: Path, snaps: dict[str, Any], dev: dict[str, Any]) -> None:
+    """epochs.png (every recorded epoch's sample) and the variant page's epoch scrubber."""
+    from punkforge.gallery.variant_page import write_variant_page
+    from punkforge.rendering.epoch_sprite import save_epoch_sprite
+
+    r = v.recipe
+    epochs, images = snaps["epochs"], snaps["images"]
+    if not r.render.gif.epoch0:  # render-only: the store keeps epoch 0, the page leaves it out
+        epochs, images = epochs[epochs > 0], images[epochs > 0]
+    save_epoch_sprite(images, r.render.poster.background, folder)
+    ids = dev["ids"][: images.shape[1]]
+    write_variant_page(folder, r, v.name, list(epochs), list(ids), images.shape[2:4])
 
 
 def _write_manifest(
