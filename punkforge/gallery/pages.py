@@ -139,6 +139,7 @@ def _card(v: Variant, out: Path, row: dict[str, Any], order: int, colour: str, r
     files = [(f"poster.{x}", folder / f"poster.{x}") for x in ("png", "tiff", "pdf")]
     files += [(f"progress.{x}", folder / f"progress.{x}") for x in ("gif", "webp", "mp4")]
     files += [(f"series \u00b7 {n_series:,}", series)]
+    files += [("epochs", folder / "index.html")]  # the epoch scrubber (variant_page)
     files += [(f, folder / f) for f in VARIANT_FILES]
     extra = []
     for fig in figures.extra_figures(folder):

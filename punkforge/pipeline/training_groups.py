@@ -31,6 +31,7 @@ from punkforge.training.store import (
     EpochResult,
     StoreState,
     commit_epoch,
+    has_epoch0,
     heal_store,
     read_optimizer,
     read_weights,
@@ -144,7 +145,7 @@ class TrainingGroups:
             return False
         g.epochs = max(v.recipe.train.epochs for v in g.siblings)
         g.sample = max(v.recipe.render.sample for v in g.siblings)
-        if g.state.sample < g.sample and g.state.epoch:  # a bigger sample: start over
+        if g.state.sample < g.sample and g.state.files:  # a bigger sample: start over
             wipe_store(g.store)
             files.ensure_dir(g.store)
             g.state = StoreState()
@@ -173,6 +174,8 @@ class TrainingGroups:
     def commit(self, g: _Group, item: EpochResult) -> None:
         """Store one finished epoch; each member's history.csv grows with it."""
         g.state = commit_epoch(g.store, g.state, item, g.sample)
+        if item.epoch == 0:  # the untrained sample: no history row, no epoch to show
+            return
         for v in g.members:
             rows = [h for h in g.state.history if h["epoch"] <= v.recipe.train.epochs]
             write_history(safe_child(self.out, v.name), rows)
@@ -198,7 +201,7 @@ class TrainingGroups:
         """Send one group to the pool, resuming from its last committed epoch."""
         r, data = g.members[0].recipe, self.data_for(g)
         job = GroupJob(g.key, [v.name for v in g.members], r, g.epochs, g.sample, g.state.epoch,
-                       attempt=g.attempts)  # fmt: skip
+                       attempt=g.attempts, epoch0=not has_epoch0(g.state))  # fmt: skip
         if g.state.epoch:
             job.weights = read_weights(g.store, g.state.epoch, g.state)
             job.optimizer = read_optimizer(g.store, g.state.epoch, g.state)

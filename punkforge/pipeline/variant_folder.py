@@ -146,6 +146,7 @@ def render_variant(v: Variant, folder: Path, ui: ProgressUI, t_train: float | No
         _draw_poster(v, folder, dev, made_by)
         _draw_series(v, folder, dev, made_by)
         _draw_progress(v, folder, snaps, history, made_by)
+        _draw_epochs(v, folder, snaps, dev, made_by)
         base = Path(os.path.abspath(folder))
         ours = {*written, *present(folder, SOURCES)} - {base / "manifest.json"}
         _remove_unlisted(folder, old, ours)
@@ -215,6 +216,26 @@ def _draw_progress(
     save_loop(frames, folder / "progress", cfg.gif, provenance=made_by)
     loss = make_loss_plot(history, f"{r.display_title} - {v.name}")
     save_png(loss, folder / "loss.png", provenance=made_by)
+
+
+def _draw_epochs(
+    v: Variant,
+    folder: Path,
+    snaps: dict[str, Any],
+    dev: dict[str, Any],
+    made_by: ImageProvenance,
+) -> None:
+    """epochs.png (every recorded epoch's sample) and the variant page's epoch scrubber."""
+    from punkforge.gallery.variant_page import write_variant_page
+    from punkforge.rendering.epoch_sprite import save_epoch_sprite
+
+    r = v.recipe
+    epochs, images = snaps["epochs"], snaps["images"]
+    if not r.render.gif.epoch0:  # render-only: the store keeps epoch 0, the page leaves it out
+        epochs, images = epochs[epochs > 0], images[epochs > 0]
+    save_epoch_sprite(images, r.render.poster.background, folder, made_by)
+    ids = dev["ids"][: images.shape[1]]
+    write_variant_page(folder, r, v.name, list(epochs), list(ids), images.shape[2:4])
 
 
 def _write_manifest(

@@ -267,7 +267,7 @@ def check_poster(
 def check_budgets(r: Recipe, size: tuple[int, int]) -> None:
     """Refuse, before anything runs, requests that would exhaust memory or disk."""
     h, w = size
-    snap = r.train.epochs * r.render.sample * h * w * r.channels
+    snap = (r.train.epochs + 1) * r.render.sample * h * w * r.channels  # epochs 0..N
     if snap > MAX_SNAPSHOT_BYTES:
         raise Problem(
             "train.epochs",

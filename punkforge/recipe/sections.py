@@ -345,6 +345,11 @@ class GifConfig(Table):
     frame_ms: Int = Field(200, ge=20, le=60_000, description="milliseconds per frame")
     hold_ms: Int = Field(1500, ge=20, le=600_000, description="milliseconds the last frame stays")
     label: Bool = Field(True, description="'epoch k/N' on every frame")
+    epoch0: Bool = Field(
+        True,
+        description="start at epoch 0, the untrained network's noise, when the training store "
+        "recorded it (the animation and the gallery's epoch scrubber)",
+    )
     formats: tuple[Literal[GIF_FORMATS], ...] = Field(  # type: ignore[valid-type]
         ("gif",), description="any of gif, webp, mp4", min_length=1,
         json_schema_extra={"uniqueItems": True},

@@ -27,12 +27,19 @@ from punkforge.rendering.provenance import ImageProvenance
 GUTTER = 2  # punk pixels between punks and around the grid
 
 
-def select_epochs(epochs: list[int], total_epochs: int, every: int) -> list[int]:
+def select_epochs(
+    epochs: list[int], total_epochs: int, every: int, epoch0: bool = True
+) -> list[int]:
     """Indices into `epochs` that get a frame: every `every`-th epoch and the last one.
 
-    If none qualifies (an unfinished run), the latest snapshot is used alone.
+    Epoch 0 (the untrained network, when recorded) gets one when `epoch0`. If
+    none qualifies (an unfinished run), the latest snapshot is used alone.
     """
-    chosen = [i for i, e in enumerate(epochs) if e % every == 0 or e == total_epochs]
+    chosen = [
+        i
+        for i, e in enumerate(epochs)
+        if (e % every == 0 or e == total_epochs) and (e > 0 or epoch0)
+    ]
     return chosen or ([len(epochs) - 1] if epochs else [])
 
 
@@ -64,7 +71,7 @@ def make_gif_frames(
     ls = label_scale(s)
     pad = GUTTER * s
     frames = []
-    for i in select_epochs(list(epochs), total_epochs, cfg.every):
+    for i in select_epochs(list(epochs), total_epochs, cfg.every, cfg.epoch0):
         grid = tile_grid(to_rgb(snapshots[i], bg), cols, s, GUTTER * s, pad, bg)
         if not cfg.label:
             frames.append(grid)

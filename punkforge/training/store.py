@@ -6,6 +6,9 @@ one set of files per finished epoch:
     weights-0003.npz     the model weights after epoch 3 (w0, w1, ... in get_weights order)
     optimizer-0003.npz   the optimiser's variables after epoch 3 (v0, v1, ...)
     snapshot-0003.npz    the devolved sample after epoch 3: images (S, 24, 24, C) uint8
+    snapshot-0000.npz    the untrained network's sample (epoch 0), made before the first
+                         epoch from the seed's initial weights; stores made before it
+                         existed have none and still work (their snapshots start at 1)
     state.json           epoch, sample, history rows and the size + sha256 of every file
                          above; written last, it is the commit point
 
@@ -14,8 +17,9 @@ worker (`punkforge.training.worker`) has sent, atomically, `state.json` last.
 `read_state` trusts only the longest run of epochs whose files all still match
 their records; `heal_store` rolls the folder back to that epoch (deleting only
 files its `state.json` lists) and says so in one line. Every epoch keeps its own
-optimiser file, so any intact epoch can be resumed exactly. Nothing here imports
-TensorFlow.
+optimiser file, so any intact epoch can be resumed exactly. Epoch 0 is only a
+picture: no weights, no history row; when it is damaged it alone is dropped (the
+trained epochs stay). Nothing here imports TensorFlow.
 """
 
 from __future__ import annotations
@@ -66,6 +70,9 @@ def snapshot_name(epoch: int) -> str:
     return f"snapshot-{epoch:04d}.npz"
 
 
+EPOCH0 = snapshot_name(0)  # the untrained sample; the one file of epoch 0
+
+
 def epoch_files(epoch: int) -> tuple[str, str, str]:
     """The three files that make epoch `epoch` resumable and renderable."""
     return weights_name(epoch), optimizer_name(epoch), snapshot_name(epoch)
@@ -90,7 +97,8 @@ class EpochResult:
 
     weights: model.get_weights() arrays; optimizer: the optimiser's variables in
     order; snapshot: (S, 24, 24, C) uint8, the devolved sample; row: epoch, loss,
-    val_loss, seconds.
+    val_loss, seconds. Epoch 0 (the untrained network, sent before epoch 1)
+    carries only its snapshot: no weights, no optimiser, row {"epoch": 0}.
     """
 
     epoch: int
@@ -135,18 +143,30 @@ def _verify(store: Path, raw: StoreState) -> tuple[StoreState, str | None]:
     for epoch in range(1, raw.epoch + 1):
         for name in epoch_files(epoch):
             if name in bad or name not in raw.files:
-                return _prefix(raw, epoch - 1), name
+                return _prefix(raw, epoch - 1, bad), name
+    if EPOCH0 in bad:  # only the picture of epoch 0 is lost; the trained epochs stay
+        return _prefix(raw, raw.epoch, bad), EPOCH0
     return raw, None
 
 
-def _prefix(state: StoreState, epoch: int) -> StoreState:
+def _prefix(
+    state: StoreState, epoch: int, bad: set[str] | frozenset[str] = frozenset()
+) -> StoreState:
     keep = {n for e in range(1, epoch + 1) for n in epoch_files(e)}
+    if EPOCH0 not in bad:
+        keep.add(EPOCH0)
+    kept = {n: e for n, e in state.files.items() if n in keep}
     return StoreState(
         epoch,
         [h for h in state.history if h["epoch"] <= epoch],
-        state.sample if epoch else 0,
-        {n: e for n, e in state.files.items() if n in keep},
+        state.sample if kept else 0,
+        kept,
     )
+
+
+def has_epoch0(state: StoreState) -> bool:
+    """The (verified) state holds the untrained network's sample."""
+    return EPOCH0 in state.files
 
 
 def read_state(store: Path) -> StoreState:
@@ -179,6 +199,8 @@ def heal_store(store: Path) -> tuple[StoreState, str | None]:
             _unlink(store, name)
     write_state(store, state)
     where = f"epoch {state.epoch}" if state.epoch else "the start"
+    if bad == EPOCH0:
+        where = f"epoch {state.epoch}, without the untrained sample (it is made again on resume)"
     return state, (
         f"training store {store.name}: {bad} is damaged or missing; rolled back to {where}"
     )
@@ -216,7 +238,11 @@ def commit_epoch(store: Path, state: StoreState, result: EpochResult, sample: in
     """Write one finished epoch (the driver's half of training); state.json last.
 
     A kill at any moment leaves the previous committed epoch, or this one.
+    Epoch 0 (the untrained sample) may come at any point: it adds its
+    snapshot and changes nothing else.
     """
+    if result.epoch == 0:
+        return _commit_epoch0(store, state, result.snapshot, sample)
     if result.epoch != state.epoch + 1:
         raise RuntimeError(f"epoch {result.epoch} arrived after epoch {state.epoch}")
     arrays = {
@@ -228,6 +254,16 @@ def commit_epoch(store: Path, state: StoreState, result: EpochResult, sample: in
     written = [files.save_npz(store / name, **named) for name, named in arrays.items()]
     records.update(files.file_entries(store, written))
     new = StoreState(result.epoch, [*state.history, result.row], sample, records)
+    write_state(store, new)
+    return new
+
+
+def _commit_epoch0(store: Path, state: StoreState, snapshot: np.ndarray, sample: int) -> StoreState:
+    """snapshot-0000.npz, then state.json listing it (epochs and history unchanged)."""
+    written = files.save_npz(store / EPOCH0, images=snapshot)
+    records = {**state.files, **files.file_entries(store, [written])}
+    new = StoreState(state.epoch, list(state.history), sample if not state.epoch else state.sample,
+                     records)  # fmt: skip
     write_state(store, new)
     return new
 
@@ -264,15 +300,22 @@ def has_snapshots(store: Path, upto: int) -> bool:
 
 
 def read_snapshots(store: Path, upto: int) -> tuple[np.ndarray, np.ndarray]:
-    """(epochs (E,) int32, images (E, S, h, w, C) uint8) for epochs 1..upto (verified)."""
+    """(epochs (E,) int32, images (E, S, h, w, C) uint8) for epochs 0..upto (verified).
+
+    Epoch 0 (the untrained network) is there when the store recorded it; a
+    store made before punkforge recorded it gives epochs 1..upto.
+    """
     state = read_state(store)
     if state.epoch < upto:
         raise RunError(
             f"{store}: the training store holds {state.epoch} intact epochs, {upto} are needed. "
             "Fix: run the same `punkforge run` again to retrain the missing epochs."
         )
-    images = [_load_checked(store, snapshot_name(e), state)["images"] for e in range(1, upto + 1)]
-    return np.arange(1, upto + 1, dtype=np.int32), np.stack(images)
+    first = 0 if has_epoch0(state) else 1
+    epochs = range(first, upto + 1)
+    images = [_load_checked(store, snapshot_name(e), state)["images"] for e in epochs]
+    sample = min(len(x) for x in images)  # epoch 0 may hold a smaller sample than a later run
+    return np.array(epochs, dtype=np.int32), np.stack([x[:sample] for x in images])
 
 
 def split(n: int, validation_split: float) -> int:

@@ -3,7 +3,8 @@
 `run_group(job, data)` rebuilds the network, resumes it from the arrays the
 driver sent (it never reads or writes the output tree, so it can run in this
 process, in a child process or on a Ray node) and yields `Progress` items
-while an epoch runs and an `EpochResult` when it ends. The driver commits
+while an epoch runs and an `EpochResult` when it ends; first, when the job
+asks for it, the untrained network's sample as epoch 0. The driver commits
 each result to the training store (`store.commit_epoch`). `group_events`
 wraps it so that a user-facing failure (a diverging loss) becomes a `Failed`
 item instead of an exception. TensorFlow is imported only inside `run_group`.
@@ -46,6 +47,7 @@ class GroupJob:
 
     weights/optimizer: the arrays of epoch `start` ([] when start is 0).
     attempt: which try this is (0 the first; the driver retries a failed group).
+    epoch0: send the untrained network's sample first (the store lacks it).
     """
 
     key: str
@@ -57,6 +59,7 @@ class GroupJob:
     weights: list[np.ndarray] = field(default_factory=list)
     optimizer: list[np.ndarray] = field(default_factory=list)
     attempt: int = 0
+    epoch0: bool = True
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,11 @@ def run_group(job: GroupJob, data: TrainData) -> Iterator[Progress | EpochResult
     r, cfg = job.recipe, job.recipe.train
     keras.utils.set_random_seed(r.seed)
     model = build_autoencoder(r.model, r.channels, data.x_train.shape[1:3])
+    if job.epoch0:
+        # The seed's initial weights, before any are loaded or trained: the same
+        # on a resume. An inference call draws no random numbers, so the
+        # trained weights stay byte-identical with or without it.
+        yield EpochResult(0, [], [], to_uint8(model(data.x_sample, training=False)), {"epoch": 0})
     optimizer = make_optimizer(cfg)
     optimizer.build(model.trainable_variables)
     if job.start > 0:
@@ -161,6 +169,7 @@ def train_store(
     """
     from punkforge.training.store import (
         commit_epoch,
+        has_epoch0,
         heal_store,
         read_optimizer,
         read_weights,
@@ -172,11 +181,12 @@ def train_store(
     state, _ = heal_store(store)
     if state.epoch >= epochs and state.sample >= sample:
         return state
-    if state.sample < sample and state.epoch:
+    if state.sample < sample and state.files:
         wipe_store(store)
         store.mkdir(parents=True, exist_ok=True)
         state = StoreState()
-    job = GroupJob(training_key(recipe), ["base"], recipe, epochs, sample, state.epoch)
+    job = GroupJob(training_key(recipe), ["base"], recipe, epochs, sample, state.epoch,
+                   epoch0=not has_epoch0(state))  # fmt: skip
     if state.epoch:
         job.weights = read_weights(store, state.epoch, state)
         job.optimizer = read_optimizer(store, state.epoch, state)
@@ -192,6 +202,6 @@ def train_store(
                 hooks.batch_end(item.batch, item.loss)
         else:
             state = commit_epoch(store, state, item, sample)
-            if hooks:
+            if hooks and item.epoch:
                 hooks.epoch_end(item.epoch, epochs, item.row)
     return state

@@ -68,17 +68,17 @@ def test_run_writes_every_file_of_the_spec(quick_run: Path) -> None:
     assert {p.name for p in series} == {f"punk-{i}.png" for i in range(9000, 10000)}
     with Image.open(v / "series" / "punk-9000.png") as im:
         assert im.size == (480, 480)
-    # GIF: one frame per epoch, loops forever
+    # GIF: one frame per epoch and the untrained network's first, loops forever
     with Image.open(v / "progress.gif") as im:
-        assert im.n_frames == 2
+        assert im.n_frames == 3
         assert im.info.get("loop") == 0
     # arrays
     dev = np.load(v / "devolved.npz")
     assert dev["devolved"].shape == (1000, 24, 24, 1) and dev["devolved"].dtype == np.uint8
     assert list(dev["ids"][:2]) == [9000, 9001]
     snaps = np.load(v / "snapshots.npz")
-    assert list(snaps["epochs"]) == [1, 2]
-    assert snaps["images"].shape == (2, 64, 24, 24, 1)
+    assert list(snaps["epochs"]) == [0, 1, 2]
+    assert snaps["images"].shape == (3, 64, 24, 24, 1)
     # history and summary
     lines = (v / "history.csv").read_text().splitlines()
     assert lines[0] == "epoch,loss,val_loss,seconds" and len(lines) == 3

@@ -86,6 +86,7 @@ scale = 4                 # nearest-neighbour factor of the sample grid
 frame_ms = 200
 hold_ms = 1500            # the last frame stays this long
 label = true              # "epoch 3/10" on every frame
+epoch0 = true             # start at epoch 0: the untrained network
 formats = ["gif"]         # any of "gif", "webp", "mp4"
 
 [variants.wide]           # a named variant: any keys above (but name), merged over the base
@@ -273,6 +274,7 @@ def test_every_key_set_to_a_non_default_value(tmp_path: Path) -> None:
         frame_ms = 40
         hold_ms = 500
         label = false
+        epoch0 = false
         formats = ["gif", "webp", "mp4"]
         loop = "boomerang"
         """,
@@ -297,7 +299,16 @@ def test_every_key_set_to_a_non_default_value(tmp_path: Path) -> None:
         ("png", "tiff", "pdf"),
     )  # fmt: skip
     assert astuple(r.render.series) == (10, "pairs")
-    assert astuple(r.render.gif) == (2, 3, 40, 500, False, ("gif", "webp", "mp4"), "boomerang")
+    assert astuple(r.render.gif) == (
+        2,
+        3,
+        40,
+        500,
+        False,
+        False,
+        ("gif", "webp", "mp4"),
+        "boomerang",
+    )
 
 
 def test_title_defaults_to_name(tmp_path: Path) -> None:
