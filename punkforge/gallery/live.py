@@ -99,7 +99,7 @@ def _within(v: LiveVariant) -> float:
 
 def eta(v: LiveVariant) -> float | None:
     """Seconds until the variant's last epoch, from this run's epochs so far (None: unknown)."""
-    if v.state != "training" or not v.seconds:
+    if v.state != "training" or not v.seconds or v.epoch >= v.epochs:
         return None
     per_epoch = sum(v.seconds[-5:]) / len(v.seconds[-5:])  # recent epochs: the pool may speed up
     left = max(0, v.epochs - v.epoch) - _within(v)
@@ -121,6 +121,7 @@ def _variant(v: LiveVariant, i: int, out: Path) -> dict[str, Any]:
         "percent": 100 * min(1.0, (v.epoch + _within(v)) / max(1, v.epochs)),
         "batch": v.batch,
         "eta": eta(v),
+        "waiting": v.state == "training" and v.epoch >= v.epochs,
         "grid": v.grid,
         "poster": poster,
         "message": v.message,

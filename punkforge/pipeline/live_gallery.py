@@ -81,9 +81,14 @@ class LiveGallery:
 
     def write(self) -> Path:
         page = self.out / "index.html"
-        if not self.ended:
-            self.written = time.monotonic()
+        if self.ended:
+            return page
+        self.written = time.monotonic()
+        try:
             write_live_page(self.out, self.run)
+        except Exception as err:  # the page only watches: it must never stop the training
+            self.ended = True
+            self.inner.step(f"the live page stopped updating: {err}")
         return page
 
     def _heartbeat(self) -> None:
