@@ -34,7 +34,7 @@ from punkforge.recipe.sections import Variant
 from punkforge.training.history import read_history
 from punkforge.training.store import training_key
 
-HEARTBEAT_S = 2.0  # while batches run, the page is rewritten at most this often
+HEARTBEAT_S = 5.0  # while batches run, the page is rewritten at most this often
 
 
 class LiveGallery:
