@@ -111,9 +111,12 @@ def test_epochs_arrive_and_the_page_follows(started: Any) -> None:
     assert "sample, epoch 3" in html and "sample, epoch 2" in html  # short keeps its own last
     live.group_end(key)
     assert _states(_page(out))["base"] == "rendering"
+    for name in ("poster-thumb.png", "poster.png"):
+        (out / "base" / name).write_bytes(b"\x89PNG fake")
     live.variant_done("live", "base", {})
     live.variant_failed("live", "wide", "NaN loss <in> epoch 2")
     html = _page(out)
+    assert '<a href="base/poster.png">poster</a>' in html  # beside its last sample grid
     assert _states(html) == {"base": "done", "short": "rendering", "wide": "failed"}
     assert "NaN loss &lt;in&gt; epoch 2" in html
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from punkforge.gallery import figures
 from punkforge.gallery.charts import PALETTE, Run, make_chart
-from punkforge.gallery.templating import write_page
+from punkforge.gallery.templating import href, write_page
 from punkforge.gallery.thumbnails import THUMB
 from punkforge.recipe.limits import grid_shape
 from punkforge.rendering.compositing import color_rgb, tile_grid, to_rgb
@@ -39,7 +39,7 @@ REFRESH_S = 4  # the live page reloads itself this often
 STALE_S = 90  # older than this while "running": the run may have stopped
 GRID_PUNKS = 16  # the sample grid shows at most this many images
 GRID_GAP = 2  # image px between images and around the grid
-GRID_SHOWN = 3  # screen px per image px (CSS, pixelated: the PNG stays tiny)
+GRID_SHOWN = 2  # screen px per image px (CSS, pixelated: the PNG stays tiny)
 
 STATES = ("queued", "training", "rendering", "done", "failed")
 
@@ -113,6 +113,8 @@ def _variant(v: LiveVariant, i: int, out: Path) -> dict[str, Any]:
     poster = None
     if v.state == "done" and thumb.is_file():  # a finished variant shows its poster
         poster = figures.picture(out, thumb, f"poster of {v.name}")
+        big = folder / "poster.png"
+        poster["href"] = href(v.name, big.name) if big.is_file() else poster["src"]
     return {
         "name": v.name,
         "state": v.state,
@@ -126,7 +128,7 @@ def _variant(v: LiveVariant, i: int, out: Path) -> dict[str, Any]:
         "poster": poster,
         "message": v.message,
         "history": v.history,
-        "curve": make_chart([Run(v.name, colour, v.history)], 420, 150, dashed_loss=True),
+        "curve": make_chart([Run(v.name, colour, v.history)], 300, 200, dashed_loss=True),
         "colour": colour,
     }
 
