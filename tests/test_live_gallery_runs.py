@@ -4,7 +4,8 @@ A tiny recipe in a subprocess (as a user starts it); the test polls
 `outputs/<name>/index.html` the way a browser reloads it: the page is there
 before the first epoch ends, says "training" with an epoch number that grows,
 and when the run ends the final gallery replaces it and nothing reloads. The
-same with `--jobs 2`; and a run killed with `kill -9` leaves a page that a
+same with `--jobs 2` and `--ray` (the driver writes the page whatever pool
+trains); and a run killed with `kill -9` leaves a page that a
 rerun brings back to live and then to the final gallery.
 """
 
@@ -118,7 +119,9 @@ def _assert_final(out: Path) -> None:
     assert "data-state" not in html
 
 
-@pytest.mark.parametrize("jobs", [[], ["--jobs", "2"]], ids=["in-process", "jobs-2"])
+@pytest.mark.parametrize(
+    "jobs", [[], ["--jobs", "2"], ["--ray"]], ids=["in-process", "jobs-2", "ray"]
+)
 def test_the_page_follows_a_real_run(tmp_path: Path, jobs: list[str]) -> None:
     recipe = tmp_path / "watch.toml"
     recipe.write_text(TINY + (WIDE if jobs else ""), encoding="utf-8")

@@ -50,14 +50,13 @@ class LiveGallery:
     ) -> None:  # fmt: skip
         self.inner, self.out = inner, out
         self.by_name = {v.name: v for v in selected}
-        states = {
+        self.live = {
             v.name: LiveVariant(
                 v.name, v.recipe.train.epochs, "done" if plans[v.name] == "skip" else "queued"
             )
             for v in selected
         }
-        self.live = states
-        self.run = LiveRun(rf.name, rf.title, rf.path, list(states.values()))
+        self.run = LiveRun(rf.name, rf.title, rf.path, list(self.live.values()))
         self.groups: dict[str, list[str]] = {}  # training key -> the variants it trains
         for v in selected:
             if plans[v.name] in ("train", "devolve"):

@@ -12,6 +12,8 @@ symlink is followed, temporaries are journaled, and a variant folder loses
 only files its previous manifest listed. The manifest is replaced last, so
 the previous one stays valid (or fails to verify) until then. What happens
 inside one variant's folder (devolving, drawing, its manifest) is in `variant_folder`.
+While a run works, `<name>/index.html` is its live page (`live_gallery`); the
+final gallery replaces it at the end.
 """
 
 from __future__ import annotations
