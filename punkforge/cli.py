@@ -200,7 +200,7 @@ def run(
     ray: Annotated[bool, typer.Option("--ray", help="Train on a new local Ray cluster.")] = False,
     ray_address: RayAddressOpt = None,
     open_: Annotated[
-        bool, typer.Option("--open", help="Open the gallery in a browser when done.")
+        bool, typer.Option("--open", help="Open the gallery in a browser (live as the run starts).")
     ] = False,
 ) -> None:
     """Train every variant, devolve the test set and render posters, series and GIFs."""
@@ -216,7 +216,7 @@ def run(
     except KeyboardInterrupt:  # nothing written yet: nothing to resume
         raise typer.Exit(1) from None
     _stop_cleanly_on_signals()
-    ui = RichUI()
+    ui = RichUI(on_gallery=_open_in_browser if open_ else None)  # the live page, at the start
     try:
         results = run_files(loaded, out, ui, tuple(only), fresh, jobs=jobs, ray=ray,
                             ray_address=ray_address)  # fmt: skip
@@ -226,7 +226,7 @@ def run(
             "command again to continue where it stopped."
         )
         raise typer.Exit(1) from None
-    _report(results, loaded, out, open_)
+    _report(results, loaded, out, open_ and ui.opened is None)
 
 
 def _report(results: list[Any], loaded: list[Any], out: Path, open_: bool) -> None:

@@ -1,9 +1,10 @@
 """What a person sees while punkforge works: the progress role, rich bars and tables.
 
 `ProgressUI` is the role: every hook the pipeline calls, per variant
-(`variant_start`, `step`, `variant_done`, `variant_failed`) and per training
-group (`group_start`, `group_progress`, `group_epoch`, `group_end`); the
-caller holds it open (`with ui:`) while the pipeline works. Two
+(`variant_start`, `step`, `variant_done`, `variant_failed`), per training
+group (`group_start`, `group_progress`, `group_sample`, `group_epoch`,
+`group_end`) and once per recipe when its live page exists (`gallery_started`,
+see `live_gallery`); the caller holds it open (`with ui:`) while the pipeline works. Two
 implementations: `NullUI` says nothing (the Python API's default, and
 tests'); `RichUI` draws one line per variant; while training, one live line
 per training group (its variants, epoch k/N, running loss, ETA) and, when
@@ -12,8 +13,11 @@ several groups train, an overall bar; then a closing table.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
@@ -46,8 +50,12 @@ class ProgressUI(Protocol):
     def group_progress(
         self, key: str, epoch: int, batch: int, batches: int, loss: float
     ) -> None: ...
+    def group_sample(self, key: str, epoch: int, sample: np.ndarray) -> None: ...
     def group_epoch(self, key: str, epoch: int, row: dict[str, float]) -> None: ...
     def group_end(self, key: str) -> None: ...
+
+    # one recipe: its live page (`live_gallery`) exists at `page`
+    def gallery_started(self, recipe: str, page: Path) -> None: ...
 
 
 class NullUI:
@@ -77,10 +85,16 @@ class NullUI:
     def group_progress(self, key: str, epoch: int, batch: int, batches: int, loss: float) -> None:
         pass
 
+    def group_sample(self, key: str, epoch: int, sample: np.ndarray) -> None:
+        pass
+
     def group_epoch(self, key: str, epoch: int, row: dict[str, float]) -> None:
         pass
 
     def group_end(self, key: str) -> None:
+        pass
+
+    def gallery_started(self, recipe: str, page: Path) -> None:
         pass
 
 
@@ -95,8 +109,12 @@ ACTIONS = {
 class RichUI:
     """The progress role drawn with rich, for `punkforge run` and `render`."""
 
-    def __init__(self, console: Console | None = None) -> None:
+    def __init__(
+        self, console: Console | None = None, on_gallery: Callable[[Path], None] | None = None
+    ) -> None:
         self.console = console or Console(stderr=True)
+        self.on_gallery = on_gallery  # called with the first live page (`run --open`)
+        self.opened: Path | None = None
         self.progress = Progress(
             SpinnerColumn(),
             TextColumn("[bold]{task.description}"),
@@ -167,6 +185,15 @@ class RichUI:
             f"loss {row['loss']:.4f} val_loss {row['val_loss']:.4f} ({row['seconds']:.1f}s)",
             style="dim",
         )
+
+    def group_sample(self, key: str, epoch: int, sample: np.ndarray) -> None:
+        pass  # the terminal shows no pictures; the live page does
+
+    def gallery_started(self, recipe: str, page: Path) -> None:
+        self.console.print(f"[cyan]{escape(recipe)}[/]: live gallery {escape(str(page))}")
+        if self.on_gallery is not None and self.opened is None:
+            self.opened = page
+            self.on_gallery(page)
 
     def group_end(self, key: str) -> None:
         line = self.groups.get(key)

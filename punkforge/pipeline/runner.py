@@ -12,6 +12,8 @@ symlink is followed, temporaries are journaled, and a variant folder loses
 only files its previous manifest listed. The manifest is replaced last, so
 the previous one stays valid (or fails to verify) until then. What happens
 inside one variant's folder (devolving, drawing, its manifest) is in `variant_folder`.
+While a run works, `<name>/index.html` is its live page (`live_gallery`); the
+final gallery replaces it at the end.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import numpy as np
 
 from punkforge import files, tree_guard
 from punkforge.errors import PunkforgeError, RecipeError
+from punkforge.pipeline.live_gallery import live_page
 from punkforge.pipeline.output_folder import (
     TRAIN_DIR,
     damaged,
@@ -93,18 +96,21 @@ def run_recipe(
     with run_lock(out), tree_guard.output_tree(out):
         punks_cache = _folder_punks(selected, decoded)
         plans = {v.name: plan_variant(v, out, fresh).action for v in selected}
-        for v in selected:
-            action = plans[v.name]
-            if action in ("train", "devolve"):
-                continue
-            folder = safe_child(out, v.name)
-            ui.variant_start(rf.name, v.name, action)
-            work = partial(render_variant, v, folder, ui, t_train=None)
-            _finish(rf, v, folder, report, ui, work if action == "render" else lambda: None)
-        # "devolve": the group's store already has the variant's epochs
-        training = [v for v in selected if plans[v.name] in ("train", "devolve")]
-        if training:
-            _train_and_devolve(rf, out, selected, training, fresh, ui, pool, report, punks_cache)
+        with live_page(ui, rf, out, selected, plans) as shown:  # index.html, live until the end
+            for v in selected:
+                action = plans[v.name]
+                if action in ("train", "devolve"):
+                    continue
+                folder = safe_child(out, v.name)
+                shown.variant_start(rf.name, v.name, action)
+                work = partial(render_variant, v, folder, shown, t_train=None)
+                _finish(rf, v, folder, report, shown, work if action == "render" else lambda: None)
+            # "devolve": the group's store already has the variant's epochs
+            training = [v for v in selected if plans[v.name] in ("train", "devolve")]
+            if training:
+                _train_and_devolve(
+                    rf, out, selected, training, fresh, shown, pool, report, punks_cache
+                )
         order = {v.name: i for i, v in enumerate(rf.variants)}
         report.rows.sort(key=lambda row: order.get(row["variant"], 0))
         write_recipe_level(rf, out, ui)

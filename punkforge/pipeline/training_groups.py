@@ -179,6 +179,7 @@ class TrainingGroups:
         for v in g.members:
             rows = [h for h in g.state.history if h["epoch"] <= v.recipe.train.epochs]
             write_history(safe_child(self.out, v.name), rows)
+        self.ui.group_sample(g.key, item.epoch, item.snapshot)  # the live page draws it
         self.ui.group_epoch(g.key, item.epoch, item.row)
 
     def retry(self, g: _Group, item: Failed | Done) -> None:

@@ -22,7 +22,7 @@ from punkforge.recipe.schema import recipe_schema
 
 DOCS = ROOT / "docs"
 RECIPES_MD = DOCS / "recipes.md"
-PICTURES = ["poster-crop.png", "progress.gif", "gallery.png"]
+PICTURES = ["poster-crop.png", "progress.gif", "gallery.png", "live-gallery.png"]
 
 
 def schema_keys(node: dict[str, Any], root: dict[str, Any], path: str = "") -> Iterator[str]:
