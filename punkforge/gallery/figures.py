@@ -28,6 +28,10 @@ EXTRA_ART = (
     ("feedback.gif", "image"),
     ("feedback.webp", "image"),
     ("feedback.mp4", "video"),
+    ("map.png", "image"),  # the latent map poster, always a PNG (rendering/latent_map.py)
+    ("map.tiff", "image"),
+    ("map.pdf", "image"),
+    ("grid-*.png", "image"),
 )
 
 

@@ -125,6 +125,7 @@ def render_variant(v: Variant, folder: Path, ui: ProgressUI, t_train: float | No
     there and simply no longer verifies, so the next command redraws.
     """
     from punkforge.rendering.art_images import render_art
+    from punkforge.rendering.latent_map import draw_latent_art
 
     r = v.recipe
     ui.step("rendering poster, series and GIF")
@@ -137,6 +138,7 @@ def render_variant(v: Variant, folder: Path, ui: ProgressUI, t_train: float | No
         dev = files.load_npz(folder / "devolved.npz")
         snaps = files.load_npz(folder / "snapshots.npz")
         dev, snaps = render_art(v, folder, dev, snaps)  # palette; morph, feedback pieces
+        draw_latent_art(v, folder, dev)  # the latent map poster and four-punk grids
         history = read_history(folder)
         _draw_poster(v, folder, dev)
         _draw_series(v, folder, dev)
