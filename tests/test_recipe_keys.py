@@ -183,7 +183,11 @@ def test_predict_dict_holds_what_devolving_depends_on(tmp_path: Path) -> None:
     p = predict_dict(r)
     assert p["train"]["epochs"] == 3 and p["data"]["test_limit"] == 100
     assert p["render"] == {"sample": 64}
-    assert p["art"] == {"morph": [], "morph_steps": 24, "feedback": 0, "bend": []}
+    assert p["art"] == {"morph": [], "morph_steps": 24, "feedback": 0, "bend": []} | {
+        "map": False,
+        "grid": [],
+        "grid_size": 8,
+    }
     assert {k: v for k, v in p.items() if k not in ("render", "art")} != training_dict(r)
     assert p["model"] == training_dict(r)["model"] and p["seed"] == 0
 
