@@ -16,7 +16,9 @@ nearest 2-D points), for the free points and again after snapping them to
 the map poster's full grid (the optimal assignment
 `punkforge.rendering.latent_map.assign_cells`, on a near-square grid).
 Each method runs once on 200 random codes first, so imports and UMAP's
-just-in-time compilation are not timed. Needs TensorFlow (to encode) and
+just-in-time compilation are not timed; then --repeat times (the median is
+shown), on --threads BLAS/OpenMP threads (1 by default: on a shared machine
+idle BLAS threads spin and distort both wall and CPU time). Needs TensorFlow (to encode) and
 scikit-learn.
 """
 
@@ -91,7 +93,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("folder", type=Path, help="a variant folder with model.keras")
     ap.add_argument("--k", type=int, default=10, help="neighbours compared (default 10)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--repeat", type=int, default=3, help="timed runs; the median is shown")
+    ap.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP threads (default 1)")
     args = ap.parse_args(argv)
+    from threadpoolctl import threadpool_limits
+
+    # one thread: on a shared machine, busy-waiting BLAS threads make times meaningless
+    threadpool_limits(args.threads)
     codes = encode(args.folder)
     n, k = len(codes), args.k
     cols, rows = grid_shape(n)
@@ -101,9 +109,12 @@ def main(argv: list[str] | None = None) -> int:
     warm = np.random.default_rng(0).normal(size=(200, codes.shape[1]))
     for name, fn in projections(args.seed).items():
         fn(warm)  # type: ignore[operator]  # imports and JIT compiles (UMAP: numba) not timed
-        t0, c0 = time.perf_counter(), time.process_time()
-        xy = np.asarray(fn(codes), np.float64)  # type: ignore[operator]
-        dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+        times = []
+        for _ in range(args.repeat):
+            t0, c0 = time.perf_counter(), time.process_time()
+            xy = np.asarray(fn(codes), np.float64)  # type: ignore[operator]
+            times.append((time.perf_counter() - t0, time.process_time() - c0))
+        dt, cpu = sorted(times)[len(times) // 2]  # the median run
         t1 = time.perf_counter()
         cells = assign_cells(xy, cols, rows)
         snap = time.perf_counter() - t1

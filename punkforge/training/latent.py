@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits  # comes with scikit-learn
 
 from punkforge.data.punks import Punks, to_uint8
 from punkforge.errors import RecipeError
@@ -52,8 +53,17 @@ def project(codes: np.ndarray, method: str, seed: int) -> np.ndarray:
     n = len(codes)
     if n < 3 or not np.ptp(codes, axis=0).any():
         return np.stack([np.arange(n), np.zeros(n)], axis=1).astype(np.float32)
+    # one BLAS/OpenMP thread: the same sums in the same order on any number of cores
+    # (t-SNE's gradient is summed in parallel otherwise), and about 3 s for 1,000
+    # punks either way; idle BLAS threads that spin would cost more on a busy machine
+    with threadpool_limits(1):
+        return _project(codes, method, seed)
+
+
+def _project(codes: np.ndarray, method: str, seed: int) -> np.ndarray:
     # scikit-learn is heavy to import (about a second) and only devolving a map needs it;
     # randomized SVD (seeded, so deterministic) is ~10x faster than a full one here
+    n = len(codes)
     if method == "pca":
         from sklearn.decomposition import PCA
 
