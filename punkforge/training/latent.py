@@ -13,13 +13,13 @@ art.npz by `punkforge.training.network_art.devolve_art` so that
 - grid: an N x N bilinear mix of four punks' codes (`bilinear_codes`),
   decoded, ``grid`` (N*N, H, W, C) uint8 row-major and ``grid_ids`` (4,).
 
-Why t-SNE is the default projection (bench/latent_map.py, on the default
-recipe's 1,000 test punks after 10 epochs, 2 cores; docs/performance.md):
-it keeps neighbours far better than PCA (trustworthiness at k = 10: t-SNE
-0.99, UMAP 0.98, PCA 0.87, figures in the docs) for a few seconds of
-work, and UMAP (umap-learn pulls in numba and LLVM) is no better on this
-data while being a much heavier dependency. PCA stays as the fast,
-linear choice (`projection = "pca"`).
+Why t-SNE is the default projection (bench/latent_map.py, docs/performance.md:
+the 1,000 test punks of a trained default network, codes of 2,592 numbers):
+it keeps neighbours best. Trustworthiness at k = 10 is 0.988 for t-SNE, 0.981
+for UMAP and 0.826 for PCA; after the snap to the grid 0.928, 0.902 and 0.815;
+10-NN overlap after the snap 0.47, 0.42 and 0.19. It takes about 3 s (on 50
+principal components, one thread); UMAP (2.4 s) would add umap-learn, numba
+and LLVM to the install for less. PCA stays as the linear, instant choice.
 """
 
 from __future__ import annotations
