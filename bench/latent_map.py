@@ -61,7 +61,7 @@ def projections(seed: int) -> dict[str, object]:
     def raw_tsne(c: np.ndarray) -> np.ndarray:
         from sklearn.manifold import TSNE
 
-        return TSNE(2, init="pca", random_state=seed, n_jobs=1).fit_transform(c)
+        return TSNE(2, init="random", random_state=seed, n_jobs=1).fit_transform(c)
 
     out: dict[str, object] = {
         "pca": lambda c: project(c, "pca", seed),

@@ -102,6 +102,11 @@ def test_same_seed_same_layout(method: str) -> None:
     assert np.array_equal(a, project(codes.copy(), method, seed=7))
 
 
+def test_another_seed_another_tsne_layout() -> None:
+    codes = np.random.default_rng(4).normal(size=(40, 12))
+    assert not np.allclose(project(codes, "tsne", seed=1), project(codes, "tsne", seed=2))
+
+
 def test_tsne_keeps_clusters_apart() -> None:
     rng = np.random.default_rng(5)
     codes = np.concatenate([rng.normal(0, 0.1, (15, 8)), rng.normal(5, 0.1, (15, 8))])

@@ -121,7 +121,11 @@ class MapOptions(Table):
     projection: Literal[PROJECTIONS] = Field(  # type: ignore[valid-type]
         "tsne", description="codes to 2-D: tsne (neighbours kept) or pca (linear, fast)"
     )
-    seed: Int | None = Field(None, ge=0, description="the projection's seed; default the recipe's")
+    seed: Int | None = Field(
+        None,
+        ge=0,
+        description="t-SNE's seed (another seed, another arrangement); default the recipe's",
+    )
 
 
 def _read_map(v: Any) -> Any:

@@ -47,6 +47,9 @@ def flat_codes(z: np.ndarray) -> np.ndarray:
 def project(codes: np.ndarray, method: str, seed: int) -> np.ndarray:
     """Codes (N, D) -> (N, 2) float32 points: "tsne" or "pca", deterministic for a seed.
 
+    t-SNE starts from random points drawn with `seed`, so each seed gives its
+    own arrangement; PCA is the same for every seed.
+
     Fewer than three punks (or codes that do not vary) cannot be projected
     meaningfully; they come back on a line, in order.
     """
@@ -76,7 +79,9 @@ def _project(codes: np.ndarray, method: str, seed: int) -> np.ndarray:
             pca = PCA(TSNE_DIMS, svd_solver="randomized", random_state=seed)
             codes = pca.fit_transform(codes)
         perplexity = min(PERPLEXITY, (n - 1) / 3)
-        tsne = TSNE(2, perplexity=perplexity, init="pca", random_state=seed, n_jobs=1)
+        # a random start, seeded: another seed, another arrangement (a PCA start would
+        # ignore the seed), and as many neighbours kept (bench/latent_map.py)
+        tsne = TSNE(2, perplexity=perplexity, init="random", random_state=seed, n_jobs=1)
         xy = tsne.fit_transform(codes)
     else:
         raise ValueError(f"unknown projection {method!r}")
