@@ -16,9 +16,9 @@ art.npz by `punkforge.training.network_art.devolve_art` so that
 Why t-SNE is the default projection (bench/latent_map.py, docs/performance.md:
 the 1,000 test punks of a trained default network, codes of 2,592 numbers):
 it keeps neighbours best. Trustworthiness at k = 10 is 0.988 for t-SNE, 0.981
-for UMAP and 0.826 for PCA; after the snap to the grid 0.928, 0.902 and 0.815;
-10-NN overlap after the snap 0.47, 0.42 and 0.19. It takes about 3 s (on 50
-principal components, one thread); UMAP (2.4 s) would add umap-learn, numba
+for UMAP and 0.826 for PCA; after the snap to the grid 0.922, 0.902 and 0.815;
+10-NN overlap after the snap 0.45, 0.42 and 0.19. It takes about 3 s (on 50
+principal components, one thread); UMAP (1.7 s) would add umap-learn, numba
 and LLVM to the install for less. PCA stays as the linear, instant choice.
 """
 
