@@ -11,7 +11,7 @@ from __future__ import annotations
 from punkforge.data.folder_images import inspect
 from punkforge.data.folder_scan import Size
 from punkforge.errors import PunkforgeError, RecipeError
-from punkforge.recipe.limits import Problem, check_budgets, check_poster
+from punkforge.recipe.limits import Problem, check_budgets, check_latent_budgets, check_poster
 from punkforge.recipe.sections import CPUNKS_SIZE, Variant
 from punkforge.recipe.shapes import ShapeError, network_shapes
 
@@ -54,4 +54,8 @@ def check_variant(v: Variant) -> Size:
         check_poster(r.render.poster, n_test, size)
     except PunkforgeError as err:
         raise RecipeError(f"{label}: render.poster: {err}") from None
+    try:
+        check_latent_budgets(r, size, n_test)  # the latent map and grid, at the real count
+    except Problem as err:
+        raise RecipeError(f"{label}: {err.key}: {at}, {err}") from None
     return size

@@ -31,6 +31,10 @@ EXTRA_ART = (
     ("bend-*.gif", "image"),
     ("bend-*.webp", "image"),
     ("bend-*.mp4", "video"),
+    ("map.png", "image"),  # the latent map poster, always a PNG (rendering/latent_map.py)
+    ("map.tiff", "image"),
+    ("map.pdf", "image"),
+    ("grid-*.png", "image"),
 )
 
 

@@ -127,6 +127,7 @@ def render_variant(v: Variant, folder: Path, ui: ProgressUI, t_train: float | No
     there and simply no longer verifies, so the next command redraws.
     """
     from punkforge.rendering.art_images import render_art
+    from punkforge.rendering.latent_map import draw_latent_art
 
     r = v.recipe
     ui.step("rendering poster, series and GIF")
@@ -142,6 +143,7 @@ def render_variant(v: Variant, folder: Path, ui: ProgressUI, t_train: float | No
         snaps = files.load_npz(folder / "snapshots.npz")
         # the palette; morph and feedback pieces
         dev, snaps = render_art(v, folder, dev, snaps, provenance=made_by)
+        draw_latent_art(v, folder, dev, made_by)  # the latent map poster and four-punk grids
         history = read_history(folder)
         _draw_poster(v, folder, dev, made_by)
         _draw_series(v, folder, dev, made_by)

@@ -11,13 +11,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import ConfigDict, Field, Strict, model_validator
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
 
+from punkforge.recipe.error_messages import translate
 from punkforge.recipe.limits import MAX_BEND_FRAMES
 from punkforge.recipe.value_types import (
     Bool,
     Int,
     Morph,
+    MorphId,
     Number,
     Table,
     describe_value,
@@ -179,6 +189,84 @@ class Bend(Table):
         return getattr(self, "from_" if key == "from" else key)
 
 
+# ---------------------------------------------------------------- the latent space
+
+PROJECTIONS = ("tsne", "pca")
+MAP_TILES = ("devolved", "original")
+
+
+class MapOptions(Table):
+    """[art] map as a table: how the latent map is laid out and drawn."""
+
+    TABLE: ClassVar[str] = 'true, or a table like { tiles = "devolved", projection = "tsne" }'
+
+    tiles: Literal[MAP_TILES] = Field(  # type: ignore[valid-type]
+        "devolved", description="the punks on the map: devolved or original"
+    )
+    projection: Literal[PROJECTIONS] = Field(  # type: ignore[valid-type]
+        "tsne", description="codes to 2-D: tsne (neighbours kept) or pca (linear, fast)"
+    )
+    seed: Int | None = Field(
+        None,
+        ge=0,
+        description="t-SNE's seed (another seed, another arrangement); default the recipe's",
+    )
+
+
+def _read_map(v: Any) -> Any:
+    """false, true or a MapOptions table, with one readable error for anything else."""
+    if isinstance(v, (bool, MapOptions)):
+        return v
+    if isinstance(v, dict):
+        try:
+            return MapOptions.model_validate(v)
+        except ValidationError as err:
+            # the table's own first problem, worded like every other recipe error
+            found = translate(err.errors()[0], MapOptions)
+            raise problem(found.problem, ".".join(str(p) for p in found.path)) from None
+    table = MapOptions.TABLE.removeprefix("true, or ")
+    raise problem(f"expected true, false or {table}, found {describe_value(v)}.")
+
+
+MapSetting = Annotated[Bool | MapOptions, BeforeValidator(_read_map)]
+
+
+def _read_grid(v: Any) -> tuple[MorphId, ...]:
+    if not isinstance(v, (list, tuple)) or len(v) not in (0, 4):
+        raise problem(
+            "expected four test ids [a, b, c, d] like [9000, 9001, 9002, 9003] (file stems "
+            f'like ["a", "b", "c", "d"] for a folder), or [] for none; found {describe_value(v)}.'
+        )
+    for i, x in enumerate(v):
+        if isinstance(x, bool) or not isinstance(x, (int, str)):
+            found = describe_value(x)
+            raise problem(f"expected a test id or a file stem, found {found}.", f"[{i}]")
+    return tuple(v)
+
+
+GridIds = Annotated[
+    tuple[MorphId, ...],
+    BeforeValidator(_read_grid),
+    WithJsonSchema(
+        {
+            "type": "array",
+            "items": {"type": ["integer", "string"]},
+            "anyOf": [{"maxItems": 0}, {"minItems": 4, "maxItems": 4}],
+        }
+    ),
+]
+
+
+def map_options(art: ArtConfig) -> MapOptions | None:
+    """The map's options: None for map = false, the defaults for map = true."""
+    if art.map is False:
+        return None
+    return MapOptions() if art.map is True else art.map
+
+
+# ---------------------------------------------------------------- the table
+
+
 class ArtConfig(Table):
     """[art]: more pictures from the trained network, made when devolving."""
 
@@ -195,3 +283,15 @@ class ArtConfig(Table):
         0, ge=0, le=64, description="N > 0: devolve the devolved images again, N generations"
     )
     bend: tuple[Bend, ...] = Field((), max_length=64, description="network bending at devolve time")
+    # the latent space (punkforge.training.latent, punkforge.rendering.latent_map)
+    map: MapSetting = Field(
+        False,
+        description="true (or a table of options): the test set laid out by its latent codes "
+        "on a full grid, as a print-ready map poster (map.png)",
+    )
+    grid: GridIds = Field(
+        (),
+        description="four test ids [a, b, c, d] (file stems for folders): an N x N mix of "
+        "their encodings, decoded (grid-a-b-c-d.png); default none",
+    )
+    grid_size: Int = Field(8, ge=2, le=32, description="N: the grid's rows and columns")

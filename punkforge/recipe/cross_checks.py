@@ -14,8 +14,15 @@ from typing import TYPE_CHECKING
 
 from punkforge.errors import PunkforgeError
 from punkforge.recipe import paper
+from punkforge.recipe.art_section import map_options
 from punkforge.recipe.cpunks_facts import CPUNKS_FIRST_TEST_ID
-from punkforge.recipe.limits import Problem, check_art_budgets, check_budgets, check_poster
+from punkforge.recipe.limits import (
+    Problem,
+    check_art_budgets,
+    check_budgets,
+    check_latent_budgets,
+    check_poster,
+)
 from punkforge.recipe.shapes import network_shapes
 
 if TYPE_CHECKING:
@@ -51,6 +58,7 @@ def check_recipe(r: Recipe) -> None:
     if size is not None:
         check_budgets(r, size)
     check_art(r)
+    check_latent_art(r, size)
     if size is not None:
         check_art_budgets(r, size)
     if not r.data.is_folder:  # a folder: checked with its real count and size once read
@@ -105,3 +113,37 @@ def check_art(r: Recipe) -> None:
                     f"channel {c} does not exist: {bend.layer} has {filters} filters, "
                     f"channels 0 to {filters - 1}.",
                 )
+
+
+def check_latent_art(r: Recipe, size: tuple[int, int] | None) -> None:
+    """[art] grid names four test images; the map fits the paper and the budgets.
+
+    `size` is None for a folder of "auto" size: its budgets and the map's
+    paper are checked once the folder is read (`punkforge.data.recipe_fit`).
+    """
+    grid = r.art.grid
+    if grid and not r.data.is_folder:
+        lo, hi = CPUNKS_FIRST_TEST_ID, CPUNKS_FIRST_TEST_ID + r.data.test_limit - 1
+        bad = [x for x in grid if not isinstance(x, int) or not lo <= x <= hi]
+        if bad:
+            raise Problem(
+                "art.grid",
+                f"expected four test punk ids from {lo} to {hi} (data.test_limit is "
+                f"{r.data.test_limit}), found {', '.join(json.dumps(x) for x in bad)}.",
+            )
+    elif grid and not all(isinstance(x, str) for x in grid):
+        shown = ", ".join(json.dumps(str(x)) for x in grid)
+        raise Problem(
+            "art.grid",
+            f"an image folder names its images by file stem, a string: write [{shown}], "
+            f"found {list(grid)}.",
+        )
+    if size is not None:
+        check_latent_budgets(r, size, r.data.test_limit)
+    opts = map_options(r.art)
+    if opts is not None and not r.data.is_folder:
+        single = r.render.poster.model_copy(update={"layout": opts.tiles})
+        try:
+            check_poster(single, r.data.test_limit)
+        except PunkforgeError as err:
+            raise Problem("art.map", f"the latent map poster cannot be made: {err}") from None

@@ -38,6 +38,8 @@ MAX_GIF_BYTES = 2 << 30  # every frame of the progress animation, in memory
 MAX_ART_BYTES = 2 << 30  # frames of one animation, or one sheet, held in memory
 MAX_BEND_FRAMES = 240  # frames of one animated bend (bend-<k>.gif), as art.morph_steps
 SHEET_SCALE, SHEET_GUTTER, LABEL_SCALE = 4, 8, 2  # the feedback sheet: scale, gutter px, labels
+GRID_WIDTH = 960  # px: a four-punk grid is the largest whole-number scale at most this wide
+MAX_MAP_PUNKS = 4000  # the map's optimal assignment: 1 s at 1,000 punks, ~50 s at 4,000
 
 
 class Problem(ValueError):
@@ -367,3 +369,28 @@ def check_path_budgets(r: Recipe, size: tuple[int, int]) -> None:
                 f"{MAX_ART_BYTES / 2**30:.0f} GiB. Lower frames, render.sample or "
                 "render.gif.scale.",
             )
+
+
+# ---------------------------------------------------------------- the latent space
+
+
+def grid_scale(grid_size: int, size: tuple[int, int]) -> int:
+    """Nearest-neighbour factor of a four-punk grid: whole, at least 1, about GRID_WIDTH wide."""
+    cell = max(size) + gap_for(size, 1)
+    return max(1, min(32, GRID_WIDTH // (grid_size * cell)))
+
+
+def check_latent_budgets(r: Recipe, size: tuple[int, int], n_test: int) -> None:
+    """Raise Problem for a latent map that would take too long to lay out.
+
+    `size` is the data's (h, w) and `n_test` the test images the map lays out.
+    A grid needs no budget: at most 32 x 32 images of at most 256 x 256 px
+    (1 GiB decoded as float32, in batches; 200 MB drawn).
+    """
+    if r.art.map is not False and n_test > MAX_MAP_PUNKS:
+        raise Problem(
+            "art.map",
+            f"a latent map of {n_test} test images is over the limit of {MAX_MAP_PUNKS}: "
+            "snapping them to a grid takes time that grows with the cube of their number. "
+            "Lower data.test_limit, or set art.map = false.",
+        )

@@ -59,12 +59,17 @@ def _crop_marks(page: np.ndarray, g: PosterGeometry, color: tuple[int, int, int]
 
 
 def make_poster(
-    devolved: np.ndarray, originals: np.ndarray, cfg: PosterConfig, caption: str
+    devolved: np.ndarray,
+    originals: np.ndarray,
+    cfg: PosterConfig,
+    caption: str,
+    cells: np.ndarray | None = None,
 ) -> np.ndarray:
     """Render the poster: (N, h, w, C) uint8 twice -> (H, W, 3) uint8, H x W from the geometry.
 
     `originals` is used by the "pairs" and "original" layouts. The page array
-    is allocated once; each tile is upscaled on its own and pasted in.
+    is allocated once; each tile is upscaled on its own and pasted in. Tile i
+    goes to grid cell i (row-major), or to cells[i] when given (the latent map).
     """
     punks = originals if cfg.layout == "original" else devolved
     size = punks.shape[1:3]
@@ -79,7 +84,7 @@ def make_poster(
     page[0] = bg
     page[1:] = page[0]
     for i in range(len(tiles)):
-        x, y = g.tile_origin(i)
+        x, y = g.tile_origin(i if cells is None else int(cells[i]))
         page[y : y + g.tile_height, x : x + g.tile_width] = upscale(tiles[i], g.scale)
     if cfg.crop_marks and g.bleed > 0:
         _crop_marks(page, g, ink)

@@ -20,7 +20,8 @@ output, and the same code gives every array of the variant:
   still); frame 0 is the bend at `from`, the last at `to`;
 - feedback: generation 1 is the devolved sample, generation k+1 the network's
   output for generation k (as its uint8 pixels, what a saved image holds);
-- source colours: the training images' colours, for render.palette = "source".
+- source colours: the training images' colours, for render.palette = "source";
+- the latent map's 2-D points and the four-punk grid (`punkforge.training.latent`).
 
 They are written to art.npz (see `punkforge.rendering.art_images`), so rendering needs
 no TensorFlow. Bends, all on a layer's output y of shape (N, h, w, c), in
@@ -53,6 +54,7 @@ from punkforge.errors import RecipeError
 from punkforge.recipe.art_section import Bend
 from punkforge.recipe.plain_dicts import to_dict
 from punkforge.recipe.sections import Recipe
+from punkforge.training.latent import latent_arrays
 
 ART = "art.npz"
 BATCH = 256
@@ -173,6 +175,7 @@ def devolve_art(r: Recipe, model: Any, punks: Punks, folder: Path) -> np.ndarray
         **morph_arrays(net, r, punks.test, paths),
         feedback=np.stack(gens) if gens else np.zeros((0, r.render.sample, h, w, c), np.uint8),
         **bend_animations(net, r, punks.test[: r.render.sample]),
+        **latent_arrays(r, net.encode, net.decode, punks),  # map_xy, grid, grid_ids
     )
     return devolved
 

@@ -185,6 +185,7 @@ def test_predict_dict_holds_what_devolving_depends_on(tmp_path: Path) -> None:
     assert p["render"] == {"sample": 64}
     assert p["art"] == {
         "morph": [], "morph_closed": False, "morph_steps": 24, "feedback": 0, "bend": [],
+        "map": False, "grid": [], "grid_size": 8,
     }  # fmt: skip
     assert {k: v for k, v in p.items() if k not in ("render", "art")} != training_dict(r)
     assert p["model"] == training_dict(r)["model"] and p["seed"] == 0
