@@ -268,11 +268,10 @@ def _recipe_file(recipe: RecipeFile | str | Path, sets: Sets) -> RecipeFile:
 def _ui(progress: bool) -> Any:
     if not progress:
         return QuietUI()
-    from rich.console import Console
-
     from punkforge.pipeline.progress import RichUI
+    from punkforge.pipeline.terminal import console
 
-    ui = RichUI(Console())  # rich draws in Jupyter as well as in a terminal
+    ui = RichUI(console())  # rich draws in Jupyter as well as in a terminal
     if ui.console.is_jupyter:
         try:
             import ipywidgets  # noqa: F401  (rich's live bars in Jupyter need it)

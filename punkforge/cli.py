@@ -72,21 +72,19 @@ OutOpt = Annotated[Path, typer.Option("--out", help="Outputs root folder.", meta
 
 
 def _console(stderr: bool = False):
-    from rich.console import Console
+    from punkforge.pipeline.terminal import console
 
     stream = sys.stderr if stderr else sys.stdout
     # Piped or logged output has no terminal width: don't squeeze tables into 80 columns.
     width = None if stream.isatty() or os.environ.get("COLUMNS") else 160
-    return Console(stderr=stderr, highlight=False, width=width)
+    return console(stderr=stderr, highlight=False, width=width)
 
 
 def _fail(err: PunkforgeError) -> typer.Exit:
-    from rich.markup import escape
+    from punkforge.pipeline.terminal import shown
 
-    # escape: messages quote TOML such as [sweep] or [h, w], which rich would eat as markup
-    _console(stderr=True).print(
-        f"[bold red]error:[/] {escape(str(err))}", markup=True, soft_wrap=True
-    )
+    # messages quote TOML such as [sweep] or [h, w] and paths, which rich would eat as markup
+    _console(stderr=True).print(f"[bold red]error:[/] {shown(err)}", markup=True, soft_wrap=True)
     return typer.Exit(err.exit_code)
 
 
@@ -100,12 +98,14 @@ def _open_in_browser(page: Path) -> None:
     """Show the gallery in the user's browser when there is one; say where it is if not."""
     import webbrowser
 
+    from punkforge.pipeline.terminal import shown
+
     try:
         opened = webbrowser.open(page.resolve().as_uri())
     except webbrowser.Error:
         opened = False
     if not opened:
-        _console().print(f"No browser to open; the gallery is {page}", markup=False)
+        _console().print(f"No browser to open; the gallery is {shown(page)}")
 
 
 def _stop_cleanly_on_signals() -> None:
@@ -184,6 +184,7 @@ def run(
     from punkforge.pipeline.pools import open_pool
     from punkforge.pipeline.progress import RichUI, results_table
     from punkforge.pipeline.runner import dry_run as plan_run
+    from punkforge.pipeline.terminal import say, shown
 
     try:
         loaded = _load_all(recipes, set_)
@@ -192,7 +193,7 @@ def run(
             # the same planning the run follows; reads only, never TensorFlow
             for rf in loaded:
                 for name, plan in plan_run(rf, out, tuple(only), fresh):
-                    print(f"{rf.name}/{name}: {plan.describe()}")
+                    say(f"{rf.name}/{name}: {plan.describe()}")
             return
         _stop_cleanly_on_signals()
         pool = open_pool(jobs, ray, ray_address)  # a bad choice stops here, nothing written
@@ -223,11 +224,11 @@ def run(
     if failures:
         _console(stderr=True).print(f"[red]{len(failures)} variant(s) failed:[/]")
         for f in failures:
-            _console(stderr=True).print(f"  {f}", markup=False)
+            _console(stderr=True).print(f"  {shown(f)}")
         raise typer.Exit(1)
     if rows:
         gallery = out / (loaded[0].name if len(loaded) == 1 else "") / "index.html"
-        _console().print(f"Gallery: {gallery}")
+        _console().print(f"Gallery: {shown(gallery)}")
         if open_:
             _open_in_browser(gallery)
 
@@ -238,6 +239,7 @@ def validate(recipes: RecipesArg, set_: SetOpt = []) -> None:  # noqa: B006
     from punkforge.data import folder_images
     from punkforge.data.folder_scan import describe
     from punkforge.data.recipe_fit import check_variant
+    from punkforge.pipeline.terminal import say
 
     try:
         for rf in _load_all(recipes, set_):
@@ -251,8 +253,8 @@ def validate(recipes: RecipesArg, set_: SetOpt = []) -> None:  # noqa: B006
                     and (d.source, d.size, d.fit, d.test_fraction) not in shown
                 ):
                     shown.add((d.source, d.size, d.fit, d.test_fraction))
-                    print(f"  {describe(folder_images.inspect(d, v.source))}")
-            print(f"{rf.path}: ok, recipe '{rf.name}', {n} variant{'s' if n != 1 else ''}")
+                    say(f"  {describe(folder_images.inspect(d, v.source))}")
+            say(f"{rf.path}: ok, recipe '{rf.name}', {n} variant{'s' if n != 1 else ''}")
     except PunkforgeError as err:
         raise _fail(err) from None
 
@@ -263,6 +265,7 @@ def list_(recipes: RecipesArg, set_: SetOpt = []) -> None:  # noqa: B006
     from rich.table import Table
 
     from punkforge.data.recipe_fit import check_variant
+    from punkforge.pipeline.terminal import shown
     from punkforge.recipe.shapes import network_shapes
 
     try:
@@ -279,9 +282,11 @@ def list_(recipes: RecipesArg, set_: SetOpt = []) -> None:  # noqa: B006
             total = sum(x.params for x in rows)
             data = "cpunks10k" if not r.data.is_folder else f"images {r.data.source}"
             console.print(
-                f"[bold]{rf.name}/{v.name}[/]: {total:,} parameters, {r.data.color}, "
-                f"{data} at {h}x{w}, {r.train.epochs} epochs, {r.train.optimizer} "
-                f"lr {r.train.learning_rate}"
+                f"[bold]{shown(f'{rf.name}/{v.name}')}[/]: "
+                + shown(
+                    f"{total:,} parameters, {r.data.color}, {data} at {h}x{w}, "
+                    f"{r.train.epochs} epochs, {r.train.optimizer} lr {r.train.learning_rate}"
+                )
             )
             pads = _output_paddings(r.model, (h, w))
             t = Table()
@@ -296,7 +301,7 @@ def list_(recipes: RecipesArg, set_: SetOpt = []) -> None:  # noqa: B006
                 ]  # fmt: skip
                 if pads:
                     cells.insert(3, pads.get(cells[0], ""))
-                t.add_row(*cells)
+                t.add_row(*(shown(c) for c in cells))
             console.print(t)
 
 
@@ -414,7 +419,9 @@ def new(
         path = write_starter(name, folder, example)
     except PunkforgeError as err:
         raise _fail(err) from None
-    print(f"wrote {path}; try: punkforge validate {path} && punkforge run {path}")
+    from punkforge.pipeline.terminal import say
+
+    say(f"wrote {path}; try: punkforge validate {path} && punkforge run {path}")
 
 
 def main() -> None:
