@@ -23,8 +23,9 @@ import stat
 import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
+from punkforge import records
 from punkforge.errors import RunError
 from punkforge.tree_guard import (
     NOFOLLOW,
@@ -167,6 +168,33 @@ def read_json(path: str | os.PathLike[str]) -> Any:
         return None
 
 
+R = TypeVar("R", bound=records.Record)
+
+
+def read_record(path: str | os.PathLike[str], model: type[R]) -> R | None:
+    """The record at `path` validated as `model` (None when there is no file).
+
+    The one place punkforge's JSON records are read: read without following
+    a link (a link is refused with its own message), then `records.parse`;
+    unreadable bytes or a wrong shape raise `records.Damaged`.
+    """
+    try:
+        data = read_bytes(path)
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise records.Damaged(f"{path} cannot be read ({err.strerror or err})") from None
+    return records.parse(data, model, str(path))
+
+
+def read_record_or_none(path: str | os.PathLike[str], model: type[R]) -> R | None:
+    """`read_record`, a damaged record read as none (the caller redoes it from its sources)."""
+    try:
+        return read_record(path, model)
+    except records.Damaged:
+        return None
+
+
 def sha256_file(path: str | os.PathLike[str]) -> str:
     """Hex sha256 of a file's bytes."""
     with open_read(path) as fh:
@@ -284,7 +312,8 @@ def _num(text: str | None) -> float:
 def read_history(folder: Path) -> list[dict[str, float]]:
     """history.csv rows (epoch, loss, val_loss, seconds); [] when missing or unreadable.
 
-    An empty cell (no validation data) reads as NaN; malformed rows are skipped.
+    An empty cell (no validation data) reads as NaN; rows that are not a
+    `records.HistoryRow` (malformed, or numbers no training makes) are skipped.
     """
     try:
         text = read_bytes(folder / "history.csv").decode("utf-8")
@@ -293,15 +322,15 @@ def read_history(folder: Path) -> list[dict[str, float]]:
     rows = []
     for rec in csv.DictReader(io.StringIO(text)):
         try:
-            rows.append(
-                {
-                    "epoch": int(rec["epoch"]),
-                    "loss": _num(rec["loss"]),
-                    "val_loss": _num(rec["val_loss"]),
-                    "seconds": _num(rec["seconds"]),
-                }
-            )
-        except (ValueError, KeyError, TypeError):
+            row = {
+                "epoch": int(rec["epoch"]),
+                "loss": _num(rec["loss"]),
+                "val_loss": _num(rec["val_loss"]),
+                "seconds": _num(rec["seconds"]),
+            }
+            records.check(row, records.HistoryRow, "history.csv")
+            rows.append(row)
+        except (ValueError, KeyError, TypeError, records.Damaged):
             continue
     return rows
 

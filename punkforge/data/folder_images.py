@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from punkforge import files as pf_files
+from punkforge import records
 from punkforge.data.folder_scan import (
     FolderInfo,
     ImageFile,
@@ -39,6 +40,7 @@ from punkforge.data.folder_scan import (
     split_counts,
 )
 from punkforge.data.punks import Punks, convert
+from punkforge.errors import RunError
 from punkforge.recipe.sections import CPUNKS_SIZE, DataConfig
 
 CACHE_VERSION = 1  # bump when decoding or fitting changes
@@ -144,12 +146,17 @@ def _cache_path(cache_dir: Path, cfg: DataConfig) -> Path:
 def _read_cache(path: Path, sig: tuple[Any, ...]) -> tuple[np.ndarray, str] | None:
     try:
         z = pf_files.load_npz(path)
-        meta = json.loads(str(z["meta"]))
-    except (OSError, ValueError, KeyError):
+        meta = records.parse(str(z["meta"]), records.CacheMeta, str(path))
+    except (OSError, ValueError, KeyError, RunError, records.Damaged):
+        return None  # a damaged cache is only a cache: the folder is decoded again
+    if [tuple(x) for x in meta.signature] != [tuple(x) for x in sig]:
         return None
-    if [tuple(x) for x in meta.get("signature", [])] != [tuple(x) for x in sig]:
+    rgba = z.get("rgba")
+    if not isinstance(rgba, np.ndarray) or rgba.dtype != np.uint8 or rgba.ndim != 4:
         return None
-    return z["rgba"], str(meta["content"])
+    if rgba.shape[0] != len(sig) or rgba.shape[3] != 4:
+        return None
+    return rgba, meta.content
 
 
 def decode_folder(

@@ -20,7 +20,7 @@ from typing import Any
 
 import tomli_w
 
-from punkforge import files, tree_guard
+from punkforge import files, records, tree_guard
 from punkforge.errors import RunError
 from punkforge.recipe.plain_dicts import to_dict
 from punkforge.recipe.sections import Recipe
@@ -56,9 +56,13 @@ def safe_child(root: Path, name: str) -> Path:
 
 
 def read_manifest(folder: Path) -> dict[str, Any] | None:
-    """The variant's manifest, or None when missing or not valid JSON (a link is refused)."""
-    data = files.read_json(folder / "manifest.json")
-    return data if isinstance(data, dict) else None
+    """The variant's manifest, or None when missing or damaged (a link is refused).
+
+    Damaged includes valid JSON of the wrong shape (`records.Manifest`): the
+    variant is then planned as unfinished and redone from its training store.
+    """
+    m = files.read_record_or_none(folder / "manifest.json", records.Manifest)
+    return records.plain(m) if m is not None else None
 
 
 def damaged(folder: Path, manifest: dict[str, Any]) -> set[str]:
