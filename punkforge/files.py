@@ -35,6 +35,7 @@ from punkforge.tree_guard import (
     link_error,
     record_write,
     safe_rel,
+    users_folder,
 )
 
 __all__ = ["TMP_PREFIX"]
@@ -68,7 +69,8 @@ def ensure_dir(path: str | os.PathLike[str]) -> Path:
     except OSError as err:
         raise explain_os_error(p, err) from None
     check_path(p)  # parents made just now, or a link planted meanwhile
-    if not stat.S_ISDIR(os.lstat(p).st_mode):
+    # the user's folder above a tree may be a link to a folder; punkforge's own may not
+    if not stat.S_ISDIR((os.stat if users_folder(p) else os.lstat)(p).st_mode):
         raise RunError(
             f"{p} is a file where punkforge keeps a folder. Fix: move it away and run again."
         )
