@@ -245,7 +245,7 @@ def validate(recipes: RecipesArg, set_: SetOpt = []) -> None:  # noqa: B006
         for rf in _load_all(recipes, set_):
             n = len(rf.variants)
             shown: set[tuple[object, ...]] = set()
-            for v in rf.variants:  # a folder of images: checked from its headers
+            for v in rf.variants:  # a folder of images: every image decoded, as `run` does
                 check_variant(v)
                 d = v.recipe.data
                 if (
@@ -253,7 +253,7 @@ def validate(recipes: RecipesArg, set_: SetOpt = []) -> None:  # noqa: B006
                     and (d.source, d.size, d.fit, d.test_fraction) not in shown
                 ):
                     shown.add((d.source, d.size, d.fit, d.test_fraction))
-                    say(f"  {describe(folder_images.inspect(d, v.source))}")
+                    say(f"  {describe(folder_images.verify_folder(d, v.source))}")
             say(f"{rf.path}: ok, recipe '{rf.name}', {n} variant{'s' if n != 1 else ''}")
     except PunkforgeError as err:
         raise _fail(err) from None

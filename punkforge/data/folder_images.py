@@ -21,6 +21,7 @@ import hashlib
 import io
 import json
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -167,22 +168,49 @@ def decode_folder(
     Each file is opened once: the sizes for `inspect_folder`'s checks come from
     the decoded images, then every image is fitted to the data's size.
     """
-    where = _where(cfg, recipe)
     decoded, parts = [], []
+    for f, data, img in _decode_each(cfg, found, recipe):
+        parts.append((f.rel, hashlib.sha256(data).hexdigest()))
+        decoded.append(img)
+    sizes = [(int(a.shape[0]), int(a.shape[1])) for a in decoded]
+    info = inspect_folder(cfg, recipe, found, sizes)
+    rgba = np.stack([fit_image(a, info.size, cfg.fit) for a in decoded])
+    return rgba, _content_hash(parts), info
+
+
+def _decode_each(
+    cfg: DataConfig, found: list[ImageFile], recipe: str
+) -> Iterator[tuple[ImageFile, bytes, np.ndarray]]:
+    """(file, its bytes, its decoded RGBA) per image; a file that does not decode is a RecipeError.
+
+    The one decoding loop: `run` (through `decode_folder`) and `validate`
+    (through `verify_folder`) refuse exactly the same files.
+    """
+    where = _where(cfg, recipe)
     for f in found:
         try:
             data = f.path.read_bytes()
         except OSError as err:
             raise corrupt_error(where, f, err.strerror or str(err)) from None
-        parts.append((f.rel, hashlib.sha256(data).hexdigest()))
         try:
-            decoded.append(decode(data))
+            img = decode(data)
         except (OSError, ValueError, SyntaxError, EOFError) as err:
             raise corrupt_error(where, f, str(err) or type(err).__name__) from None
-    sizes = [(int(a.shape[0]), int(a.shape[1])) for a in decoded]
-    info = inspect_folder(cfg, recipe, found, sizes)
-    rgba = np.stack([fit_image(a, info.size, cfg.fit) for a in decoded])
-    return rgba, _content_hash(parts), info
+        yield f, data, img
+
+
+def verify_folder(cfg: DataConfig, recipe: str = "") -> FolderInfo:
+    """What `validate` checks: every image decoded as `run` decodes it, then `inspect_folder`.
+
+    Each image is decoded and dropped (nothing is kept or written), so a file
+    `run` would refuse (cut short, corrupt pixel data) is refused here too,
+    with the same paragraph; see docs/performance.md for the cost.
+    """
+    found = scan(Path(cfg.source), _where(cfg, recipe))
+    sizes = [
+        (int(img.shape[0]), int(img.shape[1])) for _, _, img in _decode_each(cfg, found, recipe)
+    ]
+    return inspect_folder(cfg, recipe, found, sizes)
 
 
 @dataclass(frozen=True)
