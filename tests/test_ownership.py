@@ -278,3 +278,18 @@ def test_a_damaged_recorded_recipe_is_named_and_nothing_changes(made: tuple[Path
     after = snapshot(outs)
     after.pop(str(outs / "t" / "base" / "recipe.toml"))
     assert after == before
+
+
+def test_up_to_date_skipped_means_the_variant_is_untouched(made: tuple[Path, Path]) -> None:
+    recipe, outs = made
+    said: list[tuple[str, str]] = []
+
+    class Recording(QuietUI):
+        def variant_start(self, recipe: str, variant: str, action: str) -> None:
+            said.append((variant, action))
+
+    before = snapshot(outs / "t" / "base", outs / "t" / ".train")
+    report = runner.run_recipe(load_recipe(recipe, ()), outs, Recording())
+    assert said == [("base", "skip")]  # printed as "up to date, skipped"
+    assert not report.failures and [r["variant"] for r in report.rows] == ["base"]
+    assert snapshot(outs / "t" / "base", outs / "t" / ".train") == before

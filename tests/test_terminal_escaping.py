@@ -154,3 +154,23 @@ def test_list_prints_a_folder_source_literally(tmp_path: Path) -> None:
     res = run_cli("list", recipe)
     assert res.returncode == 0, res.stderr
     assert f"images {folder}" in res.stdout.replace("\n", "")
+
+
+@pytest.mark.parametrize("name", ["[red]v\x1b[5mx", "[render]", "c:cat:\x07"])
+def test_a_variant_folder_name_prints_literally_in_progress_and_table(
+    tmp_path: Path, name: str
+) -> None:
+    """`render` of a run folder takes variant names from its folders, which may hold anything."""
+    import shutil
+
+    from test_untrusted_files import make_finished
+
+    _, outs = make_finished(tmp_path)
+    shutil.copytree(outs / "t" / "base", outs / "t" / name)
+    res = run_cli("render", outs / "t", "--out", outs)
+    assert res.returncode == 0, res.stderr
+    shown_name = visible(f"t/{name}")
+    assert f"{shown_name}: re-rendering (only [render] changed)" in res.stderr
+    assert f"{shown_name}: done" in res.stderr
+    assert shown_name in res.stdout  # the results table
+    assert "\x1b" not in res.stdout + res.stderr and "\x07" not in res.stdout + res.stderr
