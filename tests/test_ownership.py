@@ -293,3 +293,19 @@ def test_up_to_date_skipped_means_the_variant_is_untouched(made: tuple[Path, Pat
     assert said == [("base", "skip")]  # printed as "up to date, skipped"
     assert not report.failures and [r["variant"] for r in report.rows] == ["base"]
     assert snapshot(outs / "t" / "base", outs / "t" / ".train") == before
+
+
+@pytest.mark.parametrize("rel", ["index.html", "t/summary.json", "t/index.html", "t/.lock"])
+def test_a_folder_where_punkforge_writes_a_file_is_refused_before_anything(
+    made: tuple[Path, Path], rel: str
+) -> None:
+    recipe, outs = made
+    where = outs / rel
+    where.unlink(missing_ok=True)
+    (where / "mine").mkdir(parents=True)
+    before = snapshot(outs)
+    for attempt in _attempts(recipe, outs).values():
+        with pytest.raises(RunError, match="nothing was written") as caught:
+            attempt()  # type: ignore[operator]
+        assert str(where) in str(caught.value)
+    assert snapshot(outs) == before

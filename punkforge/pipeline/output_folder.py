@@ -103,6 +103,14 @@ def refuse_links(out: Path, variants: list[str]) -> None:
     link = first_link(out)
     if link is not None:
         raise tree_guard.link_error(link)
+    for p in (out.parent / "index.html", *(out / n for n in TOP_FILES)):
+        # a folder (or device, pipe) where punkforge writes a file would fail at the end
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+            if not stat.S_ISREG(os.lstat(p).st_mode):
+                raise RunError(
+                    f"{p} is not a file, but punkforge writes its own file there; nothing was "
+                    "written. Fix: move it away (or choose another --out) and run again."
+                )
 
 
 def check_root(root: Path) -> None:
