@@ -70,17 +70,20 @@ def head(home: Path) -> Iterator[str]:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         args.append(f"--port={port}")
-    proc = subprocess.Popen(
-        args, env=clean_env(home), cwd=home, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
+    log = home / "ray-start.log"
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(
+            args, env=clean_env(home), cwd=home, stdout=sink, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
     try:
-        deadline = time.time() + 180
-        while free(port):
-            assert proc.poll() is None, "ray start --head exited"
-            assert time.time() < deadline, "ray start --head did not listen"
+        # what a user waits for: `ray start --head` saying it started (the GCS port
+        # listens earlier, before the node is ready to take a driver)
+        deadline = time.time() + 300
+        while "Ray runtime started" not in log.read_text(errors="replace"):
+            assert proc.poll() is None, log.read_text(errors="replace")
+            assert time.time() < deadline, "ray start --head did not finish starting"
             time.sleep(0.5)
-        time.sleep(2)
         yield f"127.0.0.1:{port}"
     finally:
         with contextlib.suppress(ProcessLookupError):
