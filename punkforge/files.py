@@ -5,7 +5,9 @@ folder, flushed to disk and renamed into place, so a reader (or a rerun after
 kill -9) never sees half a file. Inside an output tree (`tree.output_tree`)
 every path is checked for symbolic links first and every temporary is
 journaled before it exists (see `punkforge.tree_guard`). `file_entries` and
-`damaged_entries` record and verify what was written.
+`damaged_entries` record and verify what was written. JSON records are read
+back only through `read_record`, validated against their `punkforge.records`
+model: a wrong shape is damage, never a traceback.
 """
 
 from __future__ import annotations
@@ -160,14 +162,6 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
     """A file's bytes, read with `open_read` (OSError when missing)."""
     with open_read(path) as fh:
         return fh.read()
-
-
-def read_json(path: str | os.PathLike[str]) -> Any:
-    """A JSON file's value; None when missing or not valid JSON (a link is refused)."""
-    try:
-        return json.loads(read_bytes(path).decode("utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 R = TypeVar("R", bound=records.Record)
