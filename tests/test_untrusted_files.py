@@ -214,6 +214,7 @@ def test_a_wrong_shape_record_plans_and_renders_without_a_traceback(
     assert plans[0][1].action in ("skip", "render", "devolve", "train")
     if which == "manifest" and name in dict(WRONG_DOCUMENTS):
         assert plans[0][1].action != "skip", "a damaged manifest is never up to date"
+        assert plans[0][1].why == "manifest.json is damaged"  # what --dry-run says
     # render (the API): a result, or one paragraph naming the problem
     variant_before = _tree(outs / "t" / "base")
     message = _outcome(lambda: punkforge.render(recipe, out=outs))

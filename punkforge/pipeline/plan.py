@@ -111,7 +111,10 @@ def plan_variant(v: Variant, out: Path, fresh: bool = False) -> Plan:
         else:
             why = "the data, model or training settings changed"
     else:
-        why = "not finished yet" if folder.is_dir() else "new"
+        if (folder / "manifest.json").exists():  # there, but torn or of the wrong shape
+            why = "manifest.json is damaged"
+        else:
+            why = "not finished yet" if folder.is_dir() else "new"
     state = read_state(out / TRAIN_DIR / training_key(r))
     if state.epoch >= r.train.epochs and state.sample >= r.render.sample:
         return Plan("devolve", why, epochs=r.train.epochs)
