@@ -6,7 +6,10 @@ remembered in memory:
   - cold: no cache yet; every file is read, hashed, decoded and fitted, and the
     cache is written;
   - cached: the same folder again; only a stat of every file and one .npz read;
-  - fingerprint: the content fingerprint alone (what the training key reads).
+  - fingerprint: the content fingerprint alone (what the training key reads);
+  - headers: what `validate` read before 0.3 (every image's header only);
+  - validate: what `punkforge validate` does now, every image decoded as `run`
+    decodes it (and dropped), so it refuses what `run` refuses.
 Prints the medians of --reps runs.
 
     python bench/load_speed.py                 # the real figures (a quiet machine)
@@ -41,6 +44,10 @@ t1 = time.perf_counter()
 if mode == "fingerprint":
     images.fingerprint(cfg)
     n = None
+elif mode == "headers":
+    n = len(images.inspect(cfg).files)
+elif mode == "validate":
+    n = len(images.verify_folder(cfg).files)
 else:
     p = images.load_folder(cfg, 0, cache)
     n = len(p.train) + len(p.test)
@@ -79,7 +86,9 @@ def main() -> None:
         folder = tmp / "images"
         total = make_pngs(folder, args.count, *args.size)
         print(f"{args.count:,} PNGs of {args.size[0]}x{args.size[1]}, {total / 1e6:.1f} MB")
-        times: dict[str, list[float]] = {"cold": [], "cached": [], "fingerprint": []}
+        times: dict[str, list[float]] = {
+            "cold": [], "cached": [], "fingerprint": [], "headers": [], "validate": []
+        }  # fmt: skip
         for _ in range(args.reps):
             cache = tmp / "cache"
             shutil.rmtree(cache, ignore_errors=True)
@@ -88,11 +97,17 @@ def main() -> None:
             times["cold"].append(cold["seconds"])
             times["cached"].append(child(folder, "cached", cache)["seconds"])
             times["fingerprint"].append(child(folder, "fingerprint", cache)["seconds"])
+            for mode in ("headers", "validate"):
+                res = child(folder, mode, cache)
+                assert res["n"] == args.count
+                times[mode].append(res["seconds"])
         for mode, ts in times.items():
             med = statistics.median(ts)
             print(f"{mode:>12}: {med:7.3f} s  ({args.count / med:,.0f} images/s; runs {ts})")
         cold, cached = statistics.median(times["cold"]), statistics.median(times["cached"])
         print(f"cache speed-up: {cold / cached:.1f}x")
+        heads, full = statistics.median(times["headers"]), statistics.median(times["validate"])
+        print(f"validate decoding every image: {full:.3f} s, {full - heads:+.3f} s over headers")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

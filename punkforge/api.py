@@ -209,7 +209,8 @@ def check_recipe(rf: RecipeFile) -> list[str]:
     """`punkforge validate` for one loaded recipe: raise on a problem, else describe its data.
 
     Each variant is checked against its data without TensorFlow (a folder of
-    images from its headers), then the pre-flight. Returns one line per
+    images: every image decoded and dropped, as `run` decodes it), then the
+    pre-flight. Returns one line per
     distinct image folder.
     """
     from punkforge.data import folder_images
@@ -224,7 +225,7 @@ def check_recipe(rf: RecipeFile) -> list[str]:
         d = v.recipe.data
         if folder_images.is_folder(d) and (d.source, d.size, d.fit, d.test_fraction) not in shown:
             shown.add((d.source, d.size, d.fit, d.test_fraction))
-            lines.append(describe_folder(folder_images.inspect(d, v.source)))
+            lines.append(describe_folder(folder_images.verify_folder(d, v.source)))
     preflight(rf.variants)
     return lines
 
@@ -379,12 +380,12 @@ def _recipe_file(recipe: RecipeFile | str | Path, sets: Sets) -> RecipeFile:
 def _ui(progress: bool) -> ProgressUI:
     """Rich progress bars when asked; else the null UI (the API is quiet by default)."""
     from punkforge.pipeline.progress import NullUI, RichUI
+    from punkforge.pipeline.terminal import console
 
     if not progress:
         return NullUI()
-    from rich.console import Console
 
-    ui = RichUI(Console())  # rich draws in Jupyter as well as in a terminal
+    ui = RichUI(console())  # rich draws in Jupyter as well as in a terminal
     if ui.console.is_jupyter:
         try:
             import ipywidgets  # noqa: F401  (rich's live bars in Jupyter need it)

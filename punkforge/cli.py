@@ -71,11 +71,11 @@ class _Group(typer.core.TyperGroup):
         try:
             return super().invoke(ctx)
         except PunkforgeError as err:
-            from rich.markup import escape
+            from punkforge.pipeline.terminal import shown
 
-            # escape: messages quote TOML such as [sweep] or [h, w], which rich would eat
+            # messages quote TOML such as [sweep] or [h, w], paths and names: never markup
             _console(stderr=True).print(
-                f"[bold red]error:[/] {escape(str(err))}", markup=True, soft_wrap=True
+                f"[bold red]error:[/] {shown(err)}", markup=True, soft_wrap=True
             )
             raise typer.Exit(err.exit_code) from None
 
@@ -133,12 +133,12 @@ RayAddressOpt = Annotated[
 
 
 def _console(stderr: bool = False):
-    from rich.console import Console
+    from punkforge.pipeline.terminal import console
 
     stream = sys.stderr if stderr else sys.stdout
     # Piped or logged output has no terminal width: don't squeeze tables into 80 columns.
     width = None if stream.isatty() or os.environ.get("COLUMNS") else 160
-    return Console(stderr=stderr, highlight=False, width=width)
+    return console(stderr=stderr, highlight=False, width=width)
 
 
 def _load_all(recipes: list[Path], sets: list[str] | None) -> list[Any]:
@@ -151,12 +151,14 @@ def _open_in_browser(page: Path) -> None:
     """Show the gallery in the user's browser when there is one; say where it is if not."""
     import webbrowser
 
+    from punkforge.pipeline.terminal import shown
+
     try:
         opened = webbrowser.open(page.resolve().as_uri())
     except webbrowser.Error:
         opened = False
     if not opened:
-        _console().print(f"No browser to open; the gallery is {page}", markup=False)
+        _console().print(f"No browser to open; the gallery is {shown(page)}")
 
 
 def _stop_cleanly_on_signals() -> None:
@@ -206,12 +208,13 @@ def run(
     """Train every variant, devolve the test set and render posters, series and GIFs."""
     from punkforge.api import plan_files, run_files
     from punkforge.pipeline.progress import RichUI
+    from punkforge.pipeline.terminal import say
 
     try:
         loaded = _load_all(recipes, set_)
         if dry_run:  # the same checks and planning the run follows; reads only, never TensorFlow
             for name, plan in plan_files(loaded, out, tuple(only), fresh):
-                print(f"{name}: {plan}")
+                say(f"{name}: {plan}")
             return
     except KeyboardInterrupt:  # nothing written yet: nothing to resume
         raise typer.Exit(1) from None
@@ -232,6 +235,7 @@ def run(
 def _report(results: list[Any], loaded: list[Any], out: Path, open_: bool) -> None:
     """`run`'s closing words: the results table, the failures (exit 1) or the gallery."""
     from punkforge.pipeline.progress import results_table
+    from punkforge.pipeline.terminal import shown
 
     rows = [row for result in results for row in result.rows()]
     failures = [f for result in results for f in result.failures]
@@ -240,11 +244,11 @@ def _report(results: list[Any], loaded: list[Any], out: Path, open_: bool) -> No
     if failures:
         _console(stderr=True).print(f"[red]{len(failures)} variant(s) failed:[/]")
         for f in failures:
-            _console(stderr=True).print(f"  {f}", markup=False)
+            _console(stderr=True).print(f"  {shown(f)}")
         raise typer.Exit(1)
     if rows:
         gallery = out / (loaded[0].name if len(loaded) == 1 else "") / "index.html"
-        _console().print(f"Gallery: {gallery}")
+        _console().print(f"Gallery: {shown(gallery)}")
         if open_:
             _open_in_browser(gallery)
 
@@ -253,12 +257,13 @@ def _report(results: list[Any], loaded: list[Any], out: Path, open_: bool) -> No
 def validate(recipes: RecipesArg, set_: SetOpt = []) -> None:  # noqa: B006
     """Check recipes without training anything (never imports TensorFlow)."""
     from punkforge.api import check_recipe
+    from punkforge.pipeline.terminal import say
 
     for rf in _load_all(recipes, set_):
-        for line in check_recipe(rf):  # a folder of images: checked from its headers
-            print(f"  {line}")
+        for line in check_recipe(rf):  # a folder of images: every image decoded, as `run` does
+            say(f"  {line}")
         n = len(rf.variants)
-        print(f"{rf.path}: ok, recipe '{rf.name}', {n} variant{'s' if n != 1 else ''}")
+        say(f"{rf.path}: ok, recipe '{rf.name}', {n} variant{'s' if n != 1 else ''}")
 
 
 @app.command("list", cls=_Command)
@@ -267,6 +272,7 @@ def list_(recipes: RecipesArg, set_: SetOpt = []) -> None:  # noqa: B006
     from rich.table import Table
 
     from punkforge.data.recipe_fit import check_variant
+    from punkforge.pipeline.terminal import shown
     from punkforge.recipe.shapes import network_shapes
 
     loaded = _load_all(recipes, set_)
@@ -280,9 +286,11 @@ def list_(recipes: RecipesArg, set_: SetOpt = []) -> None:  # noqa: B006
             total = sum(x.params for x in rows)
             data = "cpunks10k" if not r.data.is_folder else f"images {r.data.source}"
             console.print(
-                f"[bold]{rf.name}/{v.name}[/]: {total:,} parameters, {r.data.color}, "
-                f"{data} at {h}x{w}, {r.train.epochs} epochs, {r.train.optimizer} "
-                f"lr {r.train.learning_rate}"
+                f"[bold]{shown(f'{rf.name}/{v.name}')}[/]: "
+                + shown(
+                    f"{total:,} parameters, {r.data.color}, {data} at {h}x{w}, "
+                    f"{r.train.epochs} epochs, {r.train.optimizer} lr {r.train.learning_rate}"
+                )
             )
             pads = _output_paddings(r.model, (h, w))
             t = Table()
@@ -297,7 +305,7 @@ def list_(recipes: RecipesArg, set_: SetOpt = []) -> None:  # noqa: B006
                 ]  # fmt: skip
                 if pads:
                     cells.insert(3, pads.get(cells[0], ""))
-                t.add_row(*cells)
+                t.add_row(*(shown(c) for c in cells))
             console.print(t)
 
 
@@ -415,7 +423,9 @@ def new(
         path = new_recipe_from_image(name, Path(example), folder)
     else:
         path = write_starter(name, folder, example)
-    print(f"wrote {path}; try: punkforge validate {path} && punkforge run {path}")
+    from punkforge.pipeline.terminal import say
+
+    say(f"wrote {path}; try: punkforge validate {path} && punkforge run {path}")
 
 
 @app.command(cls=_Command)

@@ -5,7 +5,9 @@ folder, flushed to disk and renamed into place, so a reader (or a rerun after
 kill -9) never sees half a file. Inside an output tree (`tree_guard.output_tree`)
 every path is checked for symbolic links first and every temporary is
 journaled before it exists (see `punkforge.tree_guard`). `file_entries` and
-`damaged_entries` record and verify what was written.
+`damaged_entries` record and verify what was written. JSON records are read
+back only through `read_record`, validated against their `punkforge.records`
+model: a wrong shape is damage, never a traceback.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ import stat
 import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
+from punkforge import records
 from punkforge.errors import RunError
 from punkforge.tree_guard import (
     NOFOLLOW,
@@ -33,6 +36,7 @@ from punkforge.tree_guard import (
     link_error,
     record_write,
     safe_rel,
+    users_folder,
 )
 
 __all__ = ["TMP_PREFIX"]
@@ -66,7 +70,8 @@ def ensure_dir(path: str | os.PathLike[str]) -> Path:
     except OSError as err:
         raise explain_os_error(p, err) from None
     check_path(p)  # parents made just now, or a link planted meanwhile
-    if not stat.S_ISDIR(os.lstat(p).st_mode):
+    # the user's folder above a tree may be a link to a folder; punkforge's own may not
+    if not stat.S_ISDIR((os.stat if users_folder(p) else os.lstat)(p).st_mode):
         raise RunError(
             f"{p} is a file where punkforge keeps a folder. Fix: move it away and run again."
         )
@@ -158,11 +163,30 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
         return fh.read()
 
 
-def read_json(path: str | os.PathLike[str]) -> Any:
-    """A JSON file's value; None when missing or not valid JSON (a link is refused)."""
+R = TypeVar("R", bound=records.Record)
+
+
+def read_record(path: str | os.PathLike[str], model: type[R]) -> R | None:
+    """The record at `path` validated as `model` (None when there is no file).
+
+    The one place punkforge's JSON records are read: read without following
+    a link (a link is refused with its own message), then `records.parse`;
+    unreadable bytes or a wrong shape raise `records.Damaged`.
+    """
     try:
-        return json.loads(read_bytes(path).decode("utf-8"))
-    except (OSError, ValueError):
+        data = read_bytes(path)
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise records.Damaged(f"{path} cannot be read ({err.strerror or err})") from None
+    return records.parse(data, model, str(path))
+
+
+def read_record_or_none(path: str | os.PathLike[str], model: type[R]) -> R | None:
+    """`read_record`, a damaged record read as none (the caller redoes it from its sources)."""
+    try:
+        return read_record(path, model)
+    except records.Damaged:
         return None
 
 

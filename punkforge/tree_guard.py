@@ -130,11 +130,15 @@ def _tree_of(path: Path) -> tuple[OutputTree, tuple[str, ...]] | None:
 def check_path(path: str | os.PathLike[str]) -> Path:
     """`path` made absolute, after refusing a symlink at any component of it inside a tree.
 
-    Outside every active tree only the last component is checked. Components
-    that do not exist yet end the check (nothing below them can be a link).
+    Outside every active tree only the last component is checked, and not
+    even that for a folder above an active tree (the `--out` root and its
+    parents are the user's: they may be links). Components that do not
+    exist yet end the check (nothing below them can be a link).
     """
     p = Path(os.path.abspath(path))
     found = _tree_of(p)
+    if found is None and users_folder(p):
+        return p  # punkforge's own tree starts below it
     if found is None:
         chain = [p]
     else:
@@ -152,6 +156,14 @@ def check_path(path: str | os.PathLike[str]) -> Path:
         if stat.S_ISLNK(st.st_mode):
             raise link_error(c)
     return p
+
+
+def users_folder(path: Path) -> bool:
+    """Whether absolute `path` is a folder above an active tree: the `--out` root or a parent.
+
+    Those are the user's (links to other disks are theirs to make) and followed.
+    """
+    return any(path in tree.root.parents for tree in _ACTIVE.get())
 
 
 def safe_rel(rel: str) -> bool:

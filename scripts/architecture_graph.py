@@ -25,6 +25,7 @@ UNITS = [
     "data",
     "recipe",
     "files",
+    "records",
     "tree_guard",
     "errors",
     "version",

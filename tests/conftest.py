@@ -12,6 +12,7 @@ import sys
 import textwrap
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -217,6 +218,84 @@ def make_finished(tmp: Path, n: int = 6, scale: int = 2, paper: str = "A5") -> t
         )
         files.write_bytes(folder / "model.keras", b"a stand-in for the saved model")
         variant.record_arrays(v, folder)
+    report = runner.render_only(rf, outs / "t", NullUI())
+    assert not report.failures
+    assert plan_variant(v, outs / "t").action == "skip"
+    return recipe, outs
+
+
+# A finished variant with its training store beside it (untrusted-files, ownership tests).
+UNTRUSTED_RECIPE = """
+name = "t"
+title = "Untrusted"
+[data]
+test_limit = 6
+[train]
+epochs = 2
+[render]
+sample = 4
+[render.poster]
+paper = "A5"
+dpi = 40
+margin = "0.25in"
+[render.series]
+scale = 1
+[render.gif]
+scale = 1
+"""
+
+
+def _stepped(n: int) -> Any:
+    from punkforge.training.store import EpochResult
+
+    rng = np.random.default_rng(n)
+    return EpochResult(
+        n,
+        [rng.standard_normal((3, 3)).astype(np.float32)],
+        [np.array(n, np.int64)],
+        rng.integers(0, 255, (4, 24, 24, 3), dtype=np.uint8),
+        {"epoch": n, "loss": 0.3 / n, "val_loss": 0.31 / n, "seconds": 0.5},
+    )
+
+
+def make_finished_with_store(tmp: Path) -> tuple[Path, Path]:
+    """(recipe file, outputs root): t/base finished from synthetic arrays, its store beside it."""
+    from punkforge import files, tree_guard
+    from punkforge.pipeline import runner
+    from punkforge.pipeline import variant_folder as variant
+    from punkforge.pipeline.plan import plan_variant
+    from punkforge.pipeline.progress import NullUI
+    from punkforge.recipe.loader import read_recipe_file
+    from punkforge.training import history
+    from punkforge.training.store import StoreState, commit_epoch, training_key
+
+    recipe = tmp / "t.toml"
+    recipe.write_text(UNTRUSTED_RECIPE, encoding="utf-8")
+    outs = tmp / "outs"
+    rf = read_recipe_file(recipe, ())
+    v = rf.variants[0]
+    folder = outs / "t" / "base"
+    rng = np.random.default_rng(0)
+    originals = rng.integers(0, 256, (6, 24, 24, v.recipe.channels), dtype=np.uint8)
+    devolved = (originals // 2 + 40).astype(np.uint8)
+    with tree_guard.output_tree(outs / "t"):
+        files.save_npz(
+            folder / "devolved.npz", devolved=devolved, ids=np.arange(9000, 9006),
+            originals=originals,
+        )  # fmt: skip
+        snaps = np.stack([devolved[:4] // 2, devolved[:4]])
+        files.save_npz(folder / "snapshots.npz", epochs=np.array([1, 2]), images=snaps)
+        history.write_history(
+            folder,
+            [{"epoch": e, "loss": 0.3 / e, "val_loss": 0.31 / e, "seconds": 0.5} for e in (1, 2)],
+        )
+        files.write_bytes(folder / "model.keras", b"a stand-in for the saved model")
+        variant.record_arrays(v, folder)
+        store = outs / "t" / ".train" / training_key(v.recipe)
+        files.ensure_dir(store)
+        state = StoreState()
+        for e in (1, 2):
+            state = commit_epoch(store, state, _stepped(e), sample=4)
     report = runner.render_only(rf, outs / "t", NullUI())
     assert not report.failures
     assert plan_variant(v, outs / "t").action == "skip"

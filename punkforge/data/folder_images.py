@@ -22,7 +22,7 @@ import io
 import json
 import warnings
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -30,6 +30,7 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 
 from punkforge import files as pf_files
+from punkforge import records
 from punkforge.data.folder_scan import (
     FolderInfo,
     ImageFile,
@@ -41,6 +42,7 @@ from punkforge.data.folder_scan import (
     split_counts,
 )
 from punkforge.data.punks import Punks, convert
+from punkforge.errors import RunError
 from punkforge.recipe.sections import CPUNKS_SIZE, DataConfig
 
 CACHE_VERSION = 1  # bump when decoding or fitting changes
@@ -173,12 +175,17 @@ def _cache_path(cache_dir: Path, cfg: DataConfig) -> Path:
 def _read_cache(path: Path, sig: tuple[Any, ...]) -> tuple[np.ndarray, str] | None:
     try:
         z = pf_files.load_npz(path)
-        meta = json.loads(str(z["meta"]))
-    except (OSError, ValueError, KeyError):
+        meta = records.parse(str(z["meta"]), records.CacheMeta, str(path))
+    except (OSError, ValueError, KeyError, RunError, records.Damaged):
+        return None  # a damaged cache is only a cache: the folder is decoded again
+    if [tuple(x) for x in meta.signature] != [tuple(x) for x in sig]:
         return None
-    if [tuple(x) for x in meta.get("signature", [])] != [tuple(x) for x in sig]:
+    rgba = z.get("rgba")
+    if not isinstance(rgba, np.ndarray) or rgba.dtype != np.uint8 or rgba.ndim != 4:
         return None
-    return z["rgba"], str(meta["content"])
+    if rgba.shape[0] != len(sig) or rgba.shape[3] != 4:
+        return None
+    return rgba, meta.content
 
 
 def decode_folder(
@@ -189,22 +196,49 @@ def decode_folder(
     Each file is opened once: the sizes for `inspect_folder`'s checks come from
     the decoded images, then every image is fitted to the data's size.
     """
-    where = _where(cfg, recipe)
     decoded, parts = [], []
+    for f, data, img in _decode_each(cfg, found, recipe):
+        parts.append((f.rel, hashlib.sha256(data).hexdigest()))
+        decoded.append(img)
+    sizes = [(int(a.shape[0]), int(a.shape[1])) for a in decoded]
+    info = inspect_folder(cfg, recipe, found, sizes)
+    rgba = np.stack([fit_image(a, info.size, cfg.fit) for a in decoded])
+    return rgba, _content_hash(parts), info
+
+
+def _decode_each(
+    cfg: DataConfig, found: list[ImageFile], recipe: str
+) -> Iterator[tuple[ImageFile, bytes, np.ndarray]]:
+    """(file, its bytes, its decoded RGBA) per image; a file that does not decode is a RecipeError.
+
+    The one decoding loop: `run` (through `decode_folder`) and `validate`
+    (through `verify_folder`) refuse exactly the same files.
+    """
+    where = _where(cfg, recipe)
     for f in found:
         try:
             data = f.path.read_bytes()
         except OSError as err:
             raise corrupt_error(where, f, err.strerror or str(err)) from None
-        parts.append((f.rel, hashlib.sha256(data).hexdigest()))
         try:
-            decoded.append(decode(data))
+            img = decode(data)
         except (OSError, ValueError, SyntaxError, EOFError) as err:
             raise corrupt_error(where, f, str(err) or type(err).__name__) from None
-    sizes = [(int(a.shape[0]), int(a.shape[1])) for a in decoded]
-    info = inspect_folder(cfg, recipe, found, sizes)
-    rgba = np.stack([fit_image(a, info.size, cfg.fit) for a in decoded])
-    return rgba, _content_hash(parts), info
+        yield f, data, img
+
+
+def verify_folder(cfg: DataConfig, recipe: str = "") -> FolderInfo:
+    """What `validate` checks: every image decoded as `run` decodes it, then `inspect_folder`.
+
+    Each image is decoded and dropped (nothing is kept or written), so a file
+    `run` would refuse (cut short, corrupt pixel data) is refused here too,
+    with the same paragraph; see docs/performance.md for the cost.
+    """
+    found = scan(Path(cfg.source), _where(cfg, recipe))
+    sizes = [
+        (int(img.shape[0]), int(img.shape[1])) for _, _, img in _decode_each(cfg, found, recipe)
+    ]
+    return inspect_folder(cfg, recipe, found, sizes)
 
 
 @dataclass(frozen=True)

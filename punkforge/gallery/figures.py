@@ -9,12 +9,13 @@ write files whose names match EXTRA_ART; each becomes a figure on the card.
 
 from __future__ import annotations
 
-import json
 import struct
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from punkforge import files, records
+from punkforge.errors import RunError
 from punkforge.gallery.templating import href
 
 # (file name pattern, kind), in the order figures appear on a card. Files that
@@ -50,11 +51,10 @@ class Figure(NamedTuple):
 def manifest_files(folder: Path) -> list[str]:
     """The relative paths manifest.json lists ([] when missing or unreadable)."""
     try:
-        data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        listed = data["files"]
-    except (OSError, ValueError, TypeError, KeyError):
+        m = files.read_record_or_none(folder / "manifest.json", records.Manifest)
+    except RunError:  # a link: never followed, and the page simply shows no extra art
         return []
-    return [k for k in listed if isinstance(k, str)] if isinstance(listed, dict) else []
+    return list(m.files) if m is not None else []
 
 
 def extra_figures(folder: Path) -> list[Figure]:

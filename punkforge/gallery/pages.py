@@ -9,11 +9,12 @@ run folder can be zipped, moved or opened straight from disk.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from punkforge import files, records
+from punkforge.errors import RunError
 from punkforge.gallery import figures
 from punkforge.gallery.charts import PALETTE, Run, make_chart
 from punkforge.gallery.formatting import finite, fmt_int, fmt_loss, fmt_seconds, sort_value
@@ -286,15 +287,21 @@ def root_title(titles: list[str]) -> str:
 
 
 def write_root_index(root: Path) -> Path:
-    """outputs/index.html listing every recipe folder that has a summary.json."""
+    """outputs/index.html listing every recipe folder that has an intact summary.json.
+
+    A damaged summary.json (another recipe's, torn or of the wrong shape) is
+    left out; that recipe's next run or render writes it again.
+    """
     recipes = []
     for summary_path in sorted(root.glob("*/summary.json")):
+        if summary_path.parent.is_symlink():
+            continue  # not a recipe folder of punkforge's: never read through a link
         try:
-            s = json.loads(summary_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            s = files.read_record_or_none(summary_path, records.Summary)
+        except RunError:  # summary.json itself is a link
             continue
-        if isinstance(s, dict):
-            recipes.append(_recipe_entry(summary_path.parent, s))
+        if s is not None:
+            recipes.append(_recipe_entry(summary_path.parent, records.plain(s)))
     total = sum(r["count"] for r in recipes)
     return write_page(
         root / "index.html",

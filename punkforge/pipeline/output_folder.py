@@ -3,9 +3,16 @@
 `outputs/<name>/` holds one folder per variant plus the recipe-level files;
 `.train/<key>/` holds the training stores (see `train`). A variant is done
 when its `manifest.json` exists, names the same resolved recipe and every
-file it lists verifies (`files.damaged_entries`). `refuse_links` checks the
-tree's fixed names before a command starts; `punkforge.tree_guard` guards every
-path after that. Nothing here imports TensorFlow.
+file it lists verifies (`files.damaged_entries`). Nothing here imports TensorFlow.
+
+Whose folder is whose: the `--out` root and every folder above it belong to
+the user (they may be links, other disks, mounts: punkforge follows them);
+punkforge's own tree starts at `--out/<name>`, and from there down nothing
+is a link. `refuse_links` decides that before a command does anything, the
+same way for `run`, `render`, `--dry-run` and the API: the root must be a
+folder (or creatable), its `index.html` (punkforge's page in the user's
+folder) must not be a link, and no link may be anywhere in the tree.
+`punkforge.tree_guard` guards every path after that.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from typing import Any
 
 import tomli_w
 
-from punkforge import files, tree_guard
+from punkforge import files, records, tree_guard
 from punkforge.data import folder_images
 from punkforge.errors import RunError
 from punkforge.recipe.plain_dicts import to_dict
@@ -82,9 +89,13 @@ def safe_child(root: Path, name: str) -> Path:
 
 
 def read_manifest(folder: Path) -> dict[str, Any] | None:
-    """The variant's manifest, or None when missing or not valid JSON (a link is refused)."""
-    data = files.read_json(folder / "manifest.json")
-    return data if isinstance(data, dict) else None
+    """The variant's manifest, or None when missing or damaged (a link is refused).
+
+    Damaged includes valid JSON of the wrong shape (`records.Manifest`): the
+    variant is then planned as unfinished and redone from its training store.
+    """
+    m = files.read_record_or_none(folder / "manifest.json", records.Manifest)
+    return records.plain(m) if m is not None else None
 
 
 def damaged(folder: Path, manifest: dict[str, Any]) -> set[str]:
@@ -96,13 +107,16 @@ def damaged(folder: Path, manifest: dict[str, Any]) -> set[str]:
 
 
 def refuse_links(out: Path, variants: list[str]) -> None:
-    """RunError if a fixed name of the output tree is a symbolic link (reads only).
+    """Decide whose folder is whose before a command touches anything (reads only).
 
-    Checked before a command touches anything: the recipe folder, its top
-    files, `.train` and every store in it, and each variant folder. Deeper
-    names are checked as they are used (`punkforge.tree_guard`).
+    `out` is punkforge's tree (`--out/<name>`); its parent is the user's root.
+    RunError for a root that cannot hold the tree, a link at the root's
+    `index.html`, or a symbolic link anywhere in the tree (the fixed names
+    first, so their message names them, then a walk that never follows a link).
     """
-    names = [out, *(out / n for n in TOP_FILES), out / TRAIN_DIR, *(out / v for v in variants)]
+    check_root(out.parent)
+    names = [out.parent / "index.html", out, *(out / n for n in TOP_FILES), out / TRAIN_DIR,
+             *(out / v for v in variants)]  # fmt: skip
     for p in names:
         with contextlib.suppress(FileNotFoundError, NotADirectoryError):
             if stat.S_ISLNK(os.lstat(p).st_mode):
@@ -112,6 +126,61 @@ def refuse_links(out: Path, variants: list[str]) -> None:
         for store in train.iterdir():
             if store.is_symlink():
                 raise tree_guard.link_error(store)
+    link = first_link(out)
+    if link is not None:
+        raise tree_guard.link_error(link)
+    for p in (out.parent / "index.html", *(out / n for n in TOP_FILES)):
+        # a folder (or device, pipe) where punkforge writes a file would fail at the end
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+            if not stat.S_ISREG(os.lstat(p).st_mode):
+                raise RunError(
+                    f"{p} is not a file, but punkforge writes its own file there; nothing was "
+                    "written. Fix: move it away (or choose another --out) and run again."
+                )
+
+
+def check_root(root: Path) -> None:
+    """RunError unless the user's `--out` root is a folder, or can be made one.
+
+    The root is the user's: a link there is followed (outputs on another
+    disk), but it has to lead to a folder.
+    """
+    if root.is_dir():
+        return
+    if root.is_symlink():
+        raise RunError(
+            f"{root} (the --out folder) is a symbolic link to {os.readlink(root)}, which does not "
+            "exist. The --out folder is yours, so punkforge follows a link there, but it needs a "
+            "folder at the other end; nothing was written. Fix: create that folder, or choose "
+            "another --out."
+        )
+    if root.exists():
+        raise RunError(
+            f"{root} (the --out folder) is a file, not a folder; nothing was written. Fix: choose "
+            "another --out, or move the file away."
+        )
+    above = next((p for p in Path(os.path.abspath(root)).parents if os.path.exists(p)), None)
+    if above is not None and not above.is_dir():
+        raise RunError(
+            f"{above} is a file, so the --out folder {root} cannot be made inside it; nothing was "
+            "written. Fix: choose another --out."
+        )
+
+
+def first_link(folder: Path) -> Path | None:
+    """The first symbolic link anywhere under `folder` (never followed), or None."""
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    for entry in sorted(entries, key=lambda e: e.name):
+        if entry.is_symlink():
+            return Path(entry.path)
+        if entry.is_dir(follow_symlinks=False):
+            found = first_link(Path(entry.path))
+            if found is not None:
+                return found
+    return None
 
 
 @contextlib.contextmanager

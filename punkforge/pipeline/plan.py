@@ -111,7 +111,10 @@ def plan_variant(v: Variant, out: Path, fresh: bool = False) -> Plan:
         else:
             why = "the data, model or training settings changed"
     else:
-        why = "not finished yet" if folder.is_dir() else "new"
+        if (folder / "manifest.json").exists():  # there, but torn or of the wrong shape
+            why = "manifest.json is damaged"
+        else:
+            why = "not finished yet" if folder.is_dir() else "new"
     state = read_state(out / TRAIN_DIR / training_key(r))
     if state.epoch >= r.train.epochs and state.sample >= r.render.sample:
         return Plan("devolve", why, epochs=r.train.epochs)
@@ -148,6 +151,7 @@ def render_refusal(v: Variant, folder: Path, manifest: dict[str, Any]) -> str | 
     if same_arrays(r, manifest):
         return None
     changed: list[str] = []
+    old: dict[str, Any] = {}
     entries = manifest.get("files")
     toml = entries.get("recipe.toml") if isinstance(entries, dict) else None
     if toml and not files.damaged_entries(folder, {"recipe.toml": toml}):
@@ -159,6 +163,15 @@ def render_refusal(v: Variant, folder: Path, manifest: dict[str, Any]) -> str | 
         for key in sorted(set(old) | set(new)):
             if key != "name" and not _render_only_key(key) and old.get(key) != new.get(key):
                 changed.append(f"{key} ({_show(old.get(key))} -> {_show(new.get(key))})")
+    if toml and not changed and old:
+        # the recipe is the one recorded: it is the manifest that disagrees with it
+        return (
+            f"{folder}: its manifest.json does not match the recipe.toml recorded beside it "
+            "(it names other data, model, training or epochs), so it is damaged and the saved "
+            "arrays cannot be trusted to mean this recipe; `render` only redraws pictures. "
+            "Fix: run `punkforge run`, which devolves them again from the training store "
+            "(nothing was changed on disk)."
+        )
     what = (
         ", ".join(changed[:6]) + (" ..." if len(changed) > 6 else "")
         if changed

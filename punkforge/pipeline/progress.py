@@ -19,7 +19,6 @@ from typing import Any, Protocol
 
 import numpy as np
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -30,6 +29,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+
+from punkforge.pipeline.terminal import console as new_console
+from punkforge.pipeline.terminal import shown
 
 
 class ProgressUI(Protocol):
@@ -112,7 +114,7 @@ class RichUI:
     def __init__(
         self, console: Console | None = None, on_gallery: Callable[[Path], None] | None = None
     ) -> None:
-        self.console = console or Console(stderr=True)
+        self.console = console or new_console(stderr=True)
         self.on_gallery = on_gallery  # called with the first live page (`run --open`)
         self.opened: Path | None = None
         self.progress = Progress(
@@ -140,20 +142,21 @@ class RichUI:
     # one variant
     def variant_start(self, recipe: str, variant: str, action: str) -> None:
         self.label = f"{recipe}/{variant}"
-        self.console.print(f"[cyan]{self.label}[/]: {ACTIONS.get(action, action)}")
+        self.console.print(f"[cyan]{shown(self.label)}[/]: {shown(ACTIONS.get(action, action))}")
 
     def step(self, text: str) -> None:
-        self.console.print(f"  {escape(text)}", style="dim")
+        self.console.print(f"  {shown(text)}", style="dim")
 
     def variant_done(self, recipe: str, variant: str, row: dict[str, Any]) -> None:
         val = row.get("val_loss")
         val_text = f", val_loss {val:.4f}" if isinstance(val, float) else ""
         self.console.print(
-            f"[cyan]{recipe}/{variant}[/]: [green]done[/] {row.get('epochs', '?')} epochs{val_text}"
+            f"[cyan]{shown(f'{recipe}/{variant}')}[/]: [green]done[/] "
+            f"{shown(row.get('epochs', '?'))} epochs{val_text}"
         )
 
     def variant_failed(self, recipe: str, variant: str, message: str) -> None:
-        self.console.print(f"[red]{recipe}/{variant} failed:[/] {escape(message)}")
+        self.console.print(f"[red]{shown(f'{recipe}/{variant}')} failed:[/] {shown(message)}")
 
     # one training group
     def group_start(self, key: str, label: str, start: int, epochs: int) -> None:
@@ -166,7 +169,7 @@ class RichUI:
             line.start, line.done = start, 0.0
             self.progress.update(line.task, total=epochs - start, completed=0, visible=True)
             return
-        task = self.progress.add_task(escape(_short_label(label)), total=epochs - start, info="")
+        task = self.progress.add_task(shown(_short_label(label)), total=epochs - start, info="")
         self.groups[key] = _Line(task, label, start, epochs)
 
     def group_progress(self, key: str, epoch: int, batch: int, batches: int, loss: float) -> None:
@@ -181,7 +184,7 @@ class RichUI:
     def group_epoch(self, key: str, epoch: int, row: dict[str, float]) -> None:
         line = self.groups[key]
         self.console.print(
-            f"  {escape(_short_label(line.label))} epoch {epoch}/{line.epochs}: "
+            f"  {shown(_short_label(line.label))} epoch {epoch}/{line.epochs}: "
             f"loss {row['loss']:.4f} val_loss {row['val_loss']:.4f} ({row['seconds']:.1f}s)",
             style="dim",
         )
@@ -190,7 +193,7 @@ class RichUI:
         pass  # the terminal shows no pictures; the live page does
 
     def gallery_started(self, recipe: str, page: Path) -> None:
-        self.console.print(f"[cyan]{escape(recipe)}[/]: live gallery {escape(str(page))}")
+        self.console.print(f"[cyan]{shown(recipe)}[/]: live gallery {shown(page)}")
         if self.on_gallery is not None and self.opened is None:
             self.opened = page
             self.on_gallery(page)
@@ -236,8 +239,8 @@ def results_table(rows: list[dict[str, Any]]) -> Table:
         return f"{v:,}" if isinstance(v, int) else str(v if v is not None else "-")
 
     for r in rows:
-        table.add_row(
-            r.get("recipe", "") + "/" + r["variant"],
+        cells = (
+            f"{r.get('recipe', '')}/{r['variant']}",
             f(r.get("params")),
             f(r.get("epochs")),
             f(r.get("loss")),
@@ -245,4 +248,5 @@ def results_table(rows: list[dict[str, Any]]) -> Table:
             f(r.get("seconds"), 1),
             str(r.get("folder", "")),
         )
+        table.add_row(*(shown(c) for c in cells))  # cells are rich markup: data escaped
     return table

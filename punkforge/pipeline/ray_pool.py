@@ -13,6 +13,7 @@ failed group itself, from the last epoch it committed.
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, version
@@ -77,8 +78,12 @@ class RayPool:
     """Training groups on a Ray cluster, started here (address None) or joined."""
 
     def __init__(self, address: str | None) -> None:
+        from punkforge.pipeline import ray_auth
+
+        self._undo_auth = lambda: None
         if address and address != "auto":
             _reachable(address)
+            self._undo_auth = ray_auth.match_cluster(address)  # token or not, as the cluster is
         try:
             import ray
         except ImportError:
@@ -96,16 +101,23 @@ class RayPool:
                 log_to_driver=False,
             )
         except Exception as err:
+            tokened = os.environ.get(ray_auth.MODE) == "token" and address
+            self._undo_auth()
             raise _bad(
-                f"Cannot start or join a Ray cluster at {where}: {short_error(err)}. Fix: "
-                "check the address (`ray status` on the head node prints it), or use --ray for a "
-                "local one."
+                f"Cannot start or join a Ray cluster at {where}: {short_error(err)}."
+                + (
+                    ray_auth.wrong_token_hint(address)
+                    if tokened
+                    else " Fix: check the address "
+                    "(`ray status` on the head node prints it), or use --ray for a local one."
+                )
             ) from None
         self.description = f"on Ray ({where})"
         try:
             self._check_versions()
         except BaseException:
             ray.shutdown()
+            self._undo_auth()
             raise
         res = ray.cluster_resources()
         opts: dict[str, Any] = {"num_returns": "streaming", "max_retries": 0, "num_cpus": 1}
@@ -181,3 +193,4 @@ class RayPool:
                 self.ray.cancel(gen, force=True)
         self.gens.clear()
         self.ray.shutdown()
+        self._undo_auth()

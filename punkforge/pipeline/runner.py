@@ -331,8 +331,9 @@ def _renderable(
         m = read_manifest(folder)
         if m is None or m.get("training_key") is None:
             failures.append((v.name, (
-                f"{rf.name}/{v.name}: nothing to render yet (no finished arrays in {folder}); "
-                "run `punkforge run` first."
+                f"{rf.name}/{v.name}: nothing to render yet (no finished arrays in {folder}: "
+                "its manifest.json is missing or damaged); run `punkforge run` first, which "
+                "redoes it from its training store."
             )))  # fmt: skip
             continue
         why = render_refusal(v, folder, m)

@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from punkforge import records
 from punkforge.files import read_bytes, write_text
 
 FILENAME = "history.csv"
@@ -52,7 +53,8 @@ FIELDS = tuple(c.name for c in COLUMNS)
 def read_history(folder: Path) -> list[dict[str, float]]:
     """history.csv rows (epoch, loss, val_loss, seconds); [] when missing or unreadable.
 
-    An empty cell (no validation data) reads as NaN; malformed rows are skipped.
+    An empty cell (no validation data) reads as NaN; rows that are malformed or
+    not a `records.HistoryRow` (numbers no training makes) are skipped.
     """
     try:
         text = read_bytes(folder / FILENAME).decode("utf-8")
@@ -61,9 +63,11 @@ def read_history(folder: Path) -> list[dict[str, float]]:
     rows = []
     for rec in csv.DictReader(io.StringIO(text)):
         try:
-            rows.append({c.name: c.parse(rec[c.name]) for c in COLUMNS})
-        except (ValueError, KeyError, TypeError):
+            row = {c.name: c.parse(rec[c.name]) for c in COLUMNS}
+            records.check(row, records.HistoryRow, FILENAME)
+        except (ValueError, KeyError, TypeError, records.Damaged):
             continue
+        rows.append(row)
     return rows
 
 

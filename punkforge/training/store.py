@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from punkforge import files
+from punkforge import files, records
 from punkforge.errors import RunError
 from punkforge.recipe.plain_dicts import training_dict
 from punkforge.recipe.sections import Recipe
@@ -114,17 +114,13 @@ def _load_raw(store: Path) -> tuple[StoreState | None, str | None]:
     if not path.exists() and not path.is_symlink():
         return None, None
     try:
-        raw = json.loads(files.read_bytes(path).decode("utf-8"))
-        if raw.get("format") != FORMAT:
-            return None, f"{STATE} was written by an older punkforge, or is damaged"
-        state = StoreState(
-            int(raw["epoch"]),
-            [dict(h) for h in raw["history"]],
-            int(raw["sample"]),
-            {str(k): dict(v) for k, v in raw["files"].items()},
-        )
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
-        return None, f"{STATE} is damaged"
+        rec = files.read_record(path, records.StoreRecord)
+    except records.Damaged as err:  # torn, edited, another version's, or the wrong shape
+        return None, f"{STATE} {str(err).removeprefix(str(path)).strip()}"
+    if rec is None:
+        return None, None
+    raw = records.plain(rec)
+    state = StoreState(rec.epoch, raw["history"], rec.sample, raw["files"])
     return state, None
 
 

@@ -256,8 +256,10 @@ def test_nothing_drawn_without_map_or_grid(tmp_path: Path) -> None:
 def test_map_and_grid_are_figures_on_the_gallery_card(tmp_path: Path) -> None:
     for name in ("map.png", "map.pdf", "grid-9000-9001-9002-9003.png", "notes.png"):
         (tmp_path / name).write_bytes(b"x")
-    listed = {"map.png": {}, "map.pdf": {}, "grid-9000-9001-9002-9003.png": {}}
-    (tmp_path / "manifest.json").write_text(json.dumps({"files": listed}))
+    entry = {"size": 1, "sha256": "0" * 64}
+    listed = {n: entry for n in ("map.png", "map.pdf", "grid-9000-9001-9002-9003.png")}
+    manifest = {"variant": "base", "recipe_sha": None, "training_key": None, "summary": {}}
+    (tmp_path / "manifest.json").write_text(json.dumps({**manifest, "files": listed}))
     figs = {f.label: f for f in extra_figures(tmp_path)}
     assert set(figs) == {"map", "grid-9000-9001-9002-9003"}
     assert figs["map"].path == "map.png" and figs["map"].also == ("map.pdf",)
