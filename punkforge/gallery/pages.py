@@ -277,6 +277,18 @@ def _recipe_entry(folder: Path, s: dict[str, Any]) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _running_entry(name: str, title: str) -> dict[str, Any]:
+    """What the root page shows of a recipe in its first run: a link to its live page."""
+    return {
+        "name": name,
+        "count": 0,
+        "title": title or name,
+        "href": href(name, "index.html"),
+        "facts": [("status", "first run", "live page")],
+        "sheet": None,
+    }
+
+
 def root_title(titles: list[str]) -> str:
     """The root page's title, from its recipes' titles."""
     if not titles:
@@ -286,13 +298,16 @@ def root_title(titles: list[str]) -> str:
     return " \u00b7 ".join(shown) + (f" + {more} more" if more else "")
 
 
-def write_root_index(root: Path) -> Path:
+def write_root_index(root: Path, running: dict[str, str] | None = None) -> Path:
     """outputs/index.html listing every recipe folder that has an intact summary.json.
 
     A damaged summary.json (another recipe's, torn or of the wrong shape) is
-    left out; that recipe's next run or render writes it again.
+    left out; that recipe's next run or render writes it again. `running` maps
+    the name of a recipe whose first run is under way (no summary.json yet) to
+    its title: it is listed too, linking to its live page.
     """
     recipes = []
+    running = dict(running or {})
     for summary_path in sorted(root.glob("*/summary.json")):
         if summary_path.parent.is_symlink():
             continue  # not a recipe folder of punkforge's: never read through a link
@@ -302,6 +317,8 @@ def write_root_index(root: Path) -> Path:
             continue
         if s is not None:
             recipes.append(_recipe_entry(summary_path.parent, records.plain(s)))
+            running.pop(summary_path.parent.name, None)
+    recipes += [_running_entry(name, title) for name, title in sorted(running.items())]
     total = sum(r["count"] for r in recipes)
     return write_page(
         root / "index.html",

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from punkforge.gallery.live import LiveRun, LiveVariant, sample_grid, write_live_page
+from punkforge.gallery.pages import write_root_index
 from punkforge.pipeline.progress import ProgressUI
 from punkforge.recipe.loader import RecipeFile
 from punkforge.recipe.sections import Variant
@@ -67,16 +68,30 @@ class LiveGallery:
     # ---- the run
 
     def start(self) -> Path:
-        """Write the first page (every variant queued or done) and tell the display where it is."""
+        """Write the first page (every variant queued or done), list it on outputs/index.html
+        (a recipe in its first run has no summary.json yet) and tell the display where it is."""
         page = self.write()
+        self.write_root({self.run.name: self.run.title})
         self.inner.gallery_started(self.run.name, page)
         return page
 
     def end(self, status: str) -> None:
-        """The run ended ("finished", "interrupted" or "stopped"): the page says so, no reload."""
+        """The run ended ("finished", "interrupted" or "stopped"): the page says so, no reload.
+
+        outputs/index.html no longer lists a first run that finished nothing (a
+        finished variant's gallery rewrites it with the recipe's summary next).
+        """
         self.run.status = status
         self.write()
+        self.write_root({})
         self.ended = True
+
+    def write_root(self, running: dict[str, str]) -> None:
+        """outputs/index.html with `running` listed; a failure never stops the run."""
+        try:
+            write_root_index(self.out.parent, running)
+        except Exception as err:  # like the live page: it watches, it never stops the training
+            self.inner.step(f"outputs/index.html not updated: {err}")
 
     def write(self) -> Path:
         page = self.out / "index.html"

@@ -197,3 +197,24 @@ def test_run_open_opens_the_live_page_once(tmp_path: Path) -> None:
     ui.gallery_started("a", tmp_path / "a" / "index.html")
     ui.gallery_started("b", tmp_path / "b" / "index.html")
     assert opened == [tmp_path / "a" / "index.html"] and ui.opened == opened[0]
+
+
+def test_the_outputs_index_lists_a_first_run_while_it_lives(started: Any) -> None:
+    out, live = started.out, started.live
+    root = (out.parent / "index.html").read_text(encoding="utf-8")
+    assert 'href="live/index.html"' in root and "first run" in root  # no summary.json yet
+    assert "Nothing rendered yet" not in root
+    live.end("interrupted")  # nothing finished: the root page no longer promises it
+    root = (out.parent / "index.html").read_text(encoding="utf-8")
+    assert 'href="live/index.html"' not in root and "Nothing rendered yet" in root
+
+
+def test_a_finished_recipe_is_listed_once_from_its_summary(tmp_path: Path) -> None:
+    from punkforge import files
+    from punkforge.gallery.pages import write_root_index
+
+    (tmp_path / "live").mkdir()
+    files.write_json(tmp_path / "live" / "summary.json", {"recipe": "live", "variants": {}})
+    text = write_root_index(tmp_path, {"live": "Live", "other": "Other"}).read_text()
+    assert text.count('href="live/index.html"') == 2  # title and "Open gallery": one entry
+    assert "first run" in text and 'href="other/index.html"' in text
