@@ -8,19 +8,16 @@ and `punkforge render` redraws both pictures without TensorFlow.
 
 from __future__ import annotations
 
+import functools
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import run_cli
 from PIL import Image
 
 from punkforge.pipeline.output_folder import TRAIN_DIR
-
-ROOT = Path(__file__).resolve().parents[1]
 
 RECIPE = """
 name = "latent"
@@ -45,12 +42,7 @@ grid_size = 4
 GRID = "grid-9003-9001-9030-9039.png"
 
 
-def punkforge(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "punkforge", *map(str, args)],
-        capture_output=True, text=True, cwd=ROOT, timeout=600,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"},
-    )  # fmt: skip
+punkforge = functools.partial(run_cli, timeout=600)  # `punkforge ARGS`
 
 
 def store_times(out: Path) -> dict[Path, int]:
@@ -113,15 +105,7 @@ def test_render_redraws_map_and_grid_without_tensorflow(latent_run: tuple[Path, 
     before = np.asarray(Image.open(v / "map.png"))
     (v / "map.png").unlink()
     (v / GRID).unlink()
-    code = (
-        "import sys; sys.modules['tensorflow'] = None; sys.modules['keras'] = None; "
-        "from punkforge.cli import main; sys.argv = ['punkforge'] + sys.argv[1:]; main()"
-    )
-    res = subprocess.run(
-        [sys.executable, "-c", code, "render", str(out)],
-        capture_output=True, text=True, cwd=ROOT, timeout=300,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"},
-    )  # fmt: skip
+    res = run_cli("render", out, timeout=300, block=("tensorflow", "keras"))
     assert res.returncode == 0, res.stderr + res.stdout
     # same arrays, same paper: the same map (pixels: the ICC profile carries a date)
     assert np.array_equal(np.asarray(Image.open(v / "map.png")), before)

@@ -15,14 +15,12 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import start_cli
 
 pytestmark = pytest.mark.slow
 
@@ -54,14 +52,8 @@ CARD = re.compile(
 )
 
 
-def _start(recipe: Path, out: Path, *args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "punkforge", "run", str(recipe), "--out", str(out), *args],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "COLUMNS": "200", "PYTHONPATH": str(ROOT)},
-    )
+def _start(recipe: Path, out: Path, *args: str) -> subprocess.Popen[str]:
+    return start_cli("run", recipe, "--out", out, *args)  # output is small: pipes never fill
 
 
 def _read(page: Path) -> str:
@@ -129,15 +121,18 @@ def test_the_page_follows_a_real_run(tmp_path: Path, jobs: list[str]) -> None:
     proc = _start(recipe, out, *jobs)
     w = _watch(proc, out)
     _, err = proc.communicate(timeout=400)
-    assert proc.returncode == 0, err.decode()
+    assert proc.returncode == 0, err
     assert w.first_page is not None and w.epochs_before_page == 0  # before the first epoch
     assert w.seen and all(live for _, _, live in w.seen)  # while running, it reloads itself
     assert w.seen[0][1]["base"] == ("queued", 0)
     names = ["base", "wide"] if jobs else ["base"]
-    for name in names:
-        grown = w.epochs(name)
-        assert len(grown) >= 2 and grown == sorted(grown), (name, grown)
-    assert "live gallery" in err.decode()
+    seen = {name: w.epochs(name) for name in names}
+    assert all(grown == sorted(grown) for grown in seen.values()), seen  # never backwards
+    # The epoch number grows on the page. With two groups, one group's epochs can
+    # arrive in a burst while the driver renders the other variant (documented in
+    # docs/output-folder.md), so a 50 ms poll is only sure to see one of them grow.
+    assert any(len(grown) >= 2 for grown in seen.values()), seen
+    assert "live gallery" in err
     _assert_final(out)
 
 
@@ -165,8 +160,8 @@ def test_kill_9_then_a_rerun_brings_the_page_back(tmp_path: Path) -> None:
     rerun = _start(recipe, out)
     w = _watch(rerun, out)
     _, err = rerun.communicate(timeout=400)
-    assert rerun.returncode == 0, err.decode()
-    assert "resuming after" in err.decode()
+    assert rerun.returncode == 0, err
+    assert "resuming after" in err
     assert w.seen and w.seen[0][0] > killed  # live again, written by the rerun
     resumed = w.epochs("base")
     assert resumed and resumed[0] >= 2 and resumed[-1] >= 5, resumed  # from where it stopped

@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import run_cli
 
 from punkforge import files
 from punkforge.errors import RecipeError, RunError
@@ -38,8 +36,6 @@ from punkforge.rendering.latent_map import (
 )
 from punkforge.rendering.poster import poster_geometry
 from punkforge.training.latent import bilinear_codes, flat_codes, project
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def recipe(text: str) -> Recipe:
@@ -314,11 +310,7 @@ def test_budgets_name_the_key() -> None:
 def test_a_bad_grid_id_exits_2_and_writes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "r.toml"
     path.write_text('name = "t"\n[art]\ngrid = [9000, 9001, 9002, 123]\n')
-    res = subprocess.run(
-        [sys.executable, "-m", "punkforge", "run", str(path), "--out", str(tmp_path / "o")],
-        capture_output=True, text=True, cwd=ROOT, timeout=120,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"},
-    )  # fmt: skip
+    res = run_cli("run", path, "--out", tmp_path / "o", timeout=120)
     assert res.returncode == 2, res.stderr
     assert "art.grid" in res.stderr and "123" in res.stderr and "Traceback" not in res.stderr
     assert not (tmp_path / "o").exists()
