@@ -10,16 +10,14 @@ TensorFlow.
 
 from __future__ import annotations
 
+import functools
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 import pytest
-from conftest import ROOT
+from conftest import run_cli
 
 from punkforge.data.punks import to_uint8
 from punkforge.errors import RecipeError
@@ -182,12 +180,7 @@ bend = [ { layer = "decoder.0", op = "scale", from = 0.5, to = 3.0, frames = 5 }
 """
 
 
-def punkforge(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "punkforge", *map(str, args)],
-        capture_output=True, text=True, cwd=ROOT, timeout=600,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"},
-    )  # fmt: skip
+punkforge = functools.partial(run_cli, timeout=600)  # `punkforge ARGS`
 
 
 def gif_frames(path: Path) -> list[np.ndarray]:
@@ -246,15 +239,9 @@ def test_a_real_run_loops_and_bends_and_redraws_without_tensorflow(tmp_path: Pat
     res = punkforge("run", path, "--out", tmp_path / "out")
     assert res.returncode == 0, res.stderr
     (v / "bend-0.gif").unlink()
-    code = (
-        "import sys; sys.modules['tensorflow'] = None; sys.modules['keras'] = None; "
-        "from punkforge.cli import main; sys.argv = ['punkforge'] + sys.argv[1:]; main()"
-    )
-    res = subprocess.run(
-        [sys.executable, "-c", code, "render", str(tmp_path / "out" / "bendy"),
-         "--set", 'render.gif.loop="none"'],
-        capture_output=True, text=True, cwd=ROOT, timeout=300,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"},
+    res = run_cli(
+        "render", tmp_path / "out" / "bendy", "--set", 'render.gif.loop="none"',
+        timeout=300, block=("tensorflow", "keras"),
     )  # fmt: skip
     assert res.returncode == 0, res.stderr + res.stdout
     assert len(gif_frames(v / "bend-0.gif")) == 5  # render-only: no loop now, no retraining
