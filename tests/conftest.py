@@ -188,6 +188,13 @@ def make_finished(tmp: Path, n: int = 6, scale: int = 2, paper: str = "A5") -> t
     No training: the arrays a run would have stored are written inside the
     guarded tree, then rendered like `punkforge render` would.
     """
+    recipe = tmp / "t.toml"
+    recipe.write_text(FINISHED_RECIPE.format(n=n, scale=scale, paper=paper), encoding="utf-8")
+    return _finish(recipe, tmp / "outs", n, with_store=False)
+
+
+def _finish(recipe: Path, outs: Path, n: int, with_store: bool) -> tuple[Path, Path]:
+    """Write t/base's arrays (and, `with_store`, a two-epoch training store), then render it."""
     from punkforge import files, tree_guard
     from punkforge.pipeline import runner
     from punkforge.pipeline import variant_folder as variant
@@ -195,10 +202,8 @@ def make_finished(tmp: Path, n: int = 6, scale: int = 2, paper: str = "A5") -> t
     from punkforge.pipeline.progress import NullUI
     from punkforge.recipe.loader import read_recipe_file
     from punkforge.training import history
+    from punkforge.training.store import StoreState, commit_epoch, training_key
 
-    recipe = tmp / "t.toml"
-    recipe.write_text(FINISHED_RECIPE.format(n=n, scale=scale, paper=paper), encoding="utf-8")
-    outs = tmp / "outs"
     rf = read_recipe_file(recipe, ())
     v = rf.variants[0]
     folder = outs / "t" / "base"
@@ -218,6 +223,12 @@ def make_finished(tmp: Path, n: int = 6, scale: int = 2, paper: str = "A5") -> t
         )
         files.write_bytes(folder / "model.keras", b"a stand-in for the saved model")
         variant.record_arrays(v, folder)
+        if with_store:
+            store = outs / "t" / ".train" / training_key(v.recipe)
+            files.ensure_dir(store)
+            state = StoreState()
+            for e in (1, 2):
+                state = commit_epoch(store, state, _stepped(e), sample=4)
     report = runner.render_only(rf, outs / "t", NullUI())
     assert not report.failures
     assert plan_variant(v, outs / "t").action == "skip"
@@ -260,43 +271,6 @@ def _stepped(n: int) -> Any:
 
 def make_finished_with_store(tmp: Path) -> tuple[Path, Path]:
     """(recipe file, outputs root): t/base finished from synthetic arrays, its store beside it."""
-    from punkforge import files, tree_guard
-    from punkforge.pipeline import runner
-    from punkforge.pipeline import variant_folder as variant
-    from punkforge.pipeline.plan import plan_variant
-    from punkforge.pipeline.progress import NullUI
-    from punkforge.recipe.loader import read_recipe_file
-    from punkforge.training import history
-    from punkforge.training.store import StoreState, commit_epoch, training_key
-
     recipe = tmp / "t.toml"
     recipe.write_text(UNTRUSTED_RECIPE, encoding="utf-8")
-    outs = tmp / "outs"
-    rf = read_recipe_file(recipe, ())
-    v = rf.variants[0]
-    folder = outs / "t" / "base"
-    rng = np.random.default_rng(0)
-    originals = rng.integers(0, 256, (6, 24, 24, v.recipe.channels), dtype=np.uint8)
-    devolved = (originals // 2 + 40).astype(np.uint8)
-    with tree_guard.output_tree(outs / "t"):
-        files.save_npz(
-            folder / "devolved.npz", devolved=devolved, ids=np.arange(9000, 9006),
-            originals=originals,
-        )  # fmt: skip
-        snaps = np.stack([devolved[:4] // 2, devolved[:4]])
-        files.save_npz(folder / "snapshots.npz", epochs=np.array([1, 2]), images=snaps)
-        history.write_history(
-            folder,
-            [{"epoch": e, "loss": 0.3 / e, "val_loss": 0.31 / e, "seconds": 0.5} for e in (1, 2)],
-        )
-        files.write_bytes(folder / "model.keras", b"a stand-in for the saved model")
-        variant.record_arrays(v, folder)
-        store = outs / "t" / ".train" / training_key(v.recipe)
-        files.ensure_dir(store)
-        state = StoreState()
-        for e in (1, 2):
-            state = commit_epoch(store, state, _stepped(e), sample=4)
-    report = runner.render_only(rf, outs / "t", NullUI())
-    assert not report.failures
-    assert plan_variant(v, outs / "t").action == "skip"
-    return recipe, outs
+    return _finish(recipe, tmp / "outs", 6, with_store=True)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from punkforge.errors import RecipeError
+
 LUMA = np.array([0.2989, 0.5870, 0.1140])  # the seed post's weights
 
 
@@ -26,6 +28,22 @@ class Punks:
     train: np.ndarray
     test: np.ndarray
     test_ids: np.ndarray
+
+    def position(self, wanted: object, key: str, test_limit: int) -> int:
+        """Where test id `wanted` (an int, or a file stem) sits in the test set.
+
+        Raises RecipeError naming the recipe `key` that asked for it (art.morph,
+        art.grid) and the ids there are.
+        """
+        hits = np.flatnonzero(self.test_ids.astype(str) == str(wanted))
+        if len(hits):
+            return int(hits[0])
+        shown = [str(i) for i in self.test_ids]
+        valid = ", ".join(shown) if len(shown) <= 8 else f"{', '.join(shown[:4])}, ..., {shown[-1]}"
+        raise RecipeError(
+            f"{key}: no test image {wanted!r} in this variant's test set "
+            f"(data.test_limit = {test_limit}); its ids are {valid}. Fix {key}."
+        )
 
 
 def convert(rgba: np.ndarray, color: str) -> np.ndarray:

@@ -31,7 +31,6 @@ import numpy as np
 from threadpoolctl import threadpool_limits  # comes with scikit-learn
 
 from punkforge.data.punks import Punks, to_uint8
-from punkforge.errors import RecipeError
 from punkforge.recipe.art_section import map_options
 from punkforge.recipe.sections import Recipe
 
@@ -102,19 +101,6 @@ def bilinear_codes(corners: np.ndarray, n: int) -> np.ndarray:
     return (1 - u) * (1 - v) * a + u * (1 - v) * b + (1 - u) * v * c + u * v * d
 
 
-def _test_index(ids: np.ndarray, wanted: Any, r: Recipe) -> int:
-    """The position of test id `wanted` (an int, or a file stem) in the test set."""
-    hits = np.flatnonzero(ids.astype(str) == str(wanted))
-    if len(hits):
-        return int(hits[0])
-    shown = [str(i) for i in ids]
-    valid = ", ".join(shown) if len(shown) <= 8 else f"{', '.join(shown[:4])}, ..., {shown[-1]}"
-    raise RecipeError(
-        f"art.grid: no test image {wanted!r} in this variant's test set "
-        f"(data.test_limit = {r.data.test_limit}); its ids are {valid}. Fix art.grid."
-    )
-
-
 def latent_arrays(
     r: Recipe,
     encode: Callable[[np.ndarray], np.ndarray],
@@ -130,7 +116,7 @@ def latent_arrays(
         xy = project(flat_codes(encode(punks.test)), opts.projection, seed)
     grid = np.zeros((0, h, w, c), np.uint8)
     if r.art.grid:
-        picks = [_test_index(punks.test_ids, x, r) for x in r.art.grid]
+        picks = [punks.position(x, "art.grid", r.data.test_limit) for x in r.art.grid]
         z = bilinear_codes(encode(punks.test[picks]), r.art.grid_size)
         grid = to_uint8(decode(z))
     return {"map_xy": xy, "grid": grid, "grid_ids": _ids(r.art.grid)}

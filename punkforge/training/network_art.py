@@ -50,7 +50,6 @@ import numpy as np
 
 from punkforge import files
 from punkforge.data.punks import Punks, to_uint8
-from punkforge.errors import RecipeError
 from punkforge.recipe.art_section import Bend
 from punkforge.recipe.plain_dicts import to_dict
 from punkforge.recipe.sections import Recipe
@@ -145,22 +144,11 @@ class Network:
         return other
 
 
-def _index(ids: np.ndarray, wanted: Any, r: Recipe) -> int:
-    hits = np.flatnonzero(ids.astype(str) == str(wanted))
-    if len(hits):
-        return int(hits[0])
-    shown = [str(i) for i in ids]
-    valid = ", ".join(shown) if len(shown) <= 8 else f"{', '.join(shown[:4])}, ..., {shown[-1]}"
-    raise RecipeError(
-        f"art.morph: no test image {wanted!r} in this variant's test set "
-        f"(data.test_limit = {r.data.test_limit}); its ids are {valid}. Fix art.morph."
-    )
-
-
 def devolve_art(r: Recipe, model: Any, punks: Punks, folder: Path) -> np.ndarray:
     """Devolve the test set and write folder/art.npz; returns (N, H, W, C) uint8 devolved."""
     net = Network(model, r)
-    paths = [[_index(punks.test_ids, x, r) for x in path] for path in r.art.morph]
+    limit = r.data.test_limit
+    paths = [[punks.position(x, "art.morph", limit) for x in path] for path in r.art.morph]
     devolved = to_uint8(net(punks.test))
     gens = []
     if r.art.feedback:
