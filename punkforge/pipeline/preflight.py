@@ -10,11 +10,11 @@ package) for `render.gif.formats = ["mp4"]`. `punkforge run`, `render` and
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterable
 
 from punkforge.errors import RecipeError
 from punkforge.recipe.sections import Variant
+from punkforge.rendering.animation import can_write_mp4
 
 
 def preflight(variants: Iterable[Variant]) -> None:
@@ -26,8 +26,7 @@ def preflight(variants: Iterable[Variant]) -> None:
     for v in variants:
         if "mp4" in v.recipe.render.gif.formats:
             wants_mp4.setdefault(v.source, []).append(v.name)
-    # find_spec looks for the package without importing it (and FFmpeg with it)
-    if not wants_mp4 or importlib.util.find_spec("imageio_ffmpeg") is not None:
+    if not wants_mp4 or can_write_mp4():
         return
     source, names = next(iter(wants_mp4.items()))
     which = ", ".join(f"'{n}'" for n in names)

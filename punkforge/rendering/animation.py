@@ -132,9 +132,18 @@ def _shared_palette(frames: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return np.stack([lut[k] for k in keys]), palette
 
 
+def can_write_mp4() -> bool:
+    """Whether this install has FFmpeg (imageio-ffmpeg), looked up without importing it."""
+    return importlib.util.find_spec("imageio_ffmpeg") is not None
+
+
 def check_gif(cfg: GifConfig) -> None:
-    """Raise PunkforgeError if cfg.formats asks for something this install cannot write."""
-    if "mp4" in cfg.formats and importlib.util.find_spec("imageio_ffmpeg") is None:
+    """Raise PunkforgeError if cfg.formats asks for something this install cannot write.
+
+    The pipeline refuses this earlier, before anything is written
+    (`pipeline.preflight`); this guards direct callers of `save_gif`.
+    """
+    if "mp4" in cfg.formats and not can_write_mp4():
         raise PunkforgeError(
             "render.gif.formats asks for mp4, which needs FFmpeg: pip install imageio-ffmpeg "
             "(or drop 'mp4' from render.gif.formats)."
